@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Config } from './config.js';
+
+export type { ClickHouseClient };
+
+export const DATABASE = 'ine_audit';
+
+/** A ClickHouse server when CLICKHOUSE_URL is set, otherwise the embedded chdb engine in DATA_DIR. */
+export function createClickHouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): ClickHouseClient {
+  const settings = {
+    date_time_input_format: 'best_effort',
+    output_format_json_quote_64bit_integers: 0,
+  } as const;
+  if (config.clickhouse.url) {
+    return createClient({
+      url: config.clickhouse.url,
+      username: config.clickhouse.user,
+      password: config.clickhouse.password,
+      clickhouse_settings: settings,
+      request_timeout: 60_000,
+    });
+  }
+  const path = resolve(config.dataDir, 'clickhouse');
+  mkdirSync(path, { recursive: true });
+  return createClient({ connection: createChdbConnection({ path }), clickhouse_settings: settings });
+}
+
+export const isEmbedded = (config: Pick<Config, 'clickhouse'>): boolean => !config.clickhouse.url;
+
+export async function queryRows<T = Record<string, unknown>>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown> = {},
+  settings: Record<string, string | number> = {},
+): Promise<T[]> {
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+  return result.json<T>();
+}
+
+/** Errors that a later attempt may not see: network, overload, timeouts. Everything else is a bug or bad data. */
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; type?: string };
+  if (e?.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET'].includes(e.code)) return true;
+  const clickhouseRetryable = ['TIMEOUT_EXCEEDED', 'TOO_MANY_SIMULTANEOUS_QUERIES', 'MEMORY_LIMIT_EXCEEDED', 'TOO_MANY_PARTS', 'NETWORK_ERROR', 'SOCKET_TIMEOUT', 'KEEPER_EXCEPTION', 'TABLE_IS_READ_ONLY'];
+  if (e?.type && clickhouseRetryable.includes(e.type)) return true;
+  return /timeout|socket hang up|ECONNREFUSED|ECONNRESET|connect|fetch failed/i.test(e?.message ?? '');
+}

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** The only place that reads process.env: parsed once at start-up, then frozen. */
+
+const integrationSchema = z.object({
+  name: z.string().min(1),
+  apiKey: z.string().min(1),
+  sharedSecret: z.string().min(8),
+});
+export type Integration = z.infer<typeof integrationSchema>;
+
+const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const boolFromEnv = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: intFromEnv(3000),
+  ADMIN_PORT: intFromEnv(3001),
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  DATA_DIR: z.string().default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  VERIFF_API_KEY: z.string().min(1).optional(),
+  VERIFF_SHARED_SECRET: z.string().min(8).optional(),
+  VERIFF_INTEGRATION_NAME: z.string().min(1).default('default'),
+  VERIFF_INTEGRATIONS: z.string().optional(),
+  VERIFF_INTEGRATIONS_FILE: z.string().optional(),
+  ALLOW_LEGACY_SIGNATURE: boolFromEnv(false),
+
+  BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024),
+  RATE_LIMIT_PER_MINUTE: intFromEnv(6000, 0),
+
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_CLIENT_ID: z.string().default('ine-audit'),
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  KAFKA_GROUP_ID: z.string().default('ine-audit-processor'),
+  KAFKA_TOPIC_PARTITIONS: intFromEnv(3, 1),
+  KAFKA_REPLICATION_FACTOR: intFromEnv(1, 1),
+  KAFKA_PUBLISH_TIMEOUT_MS: intFromEnv(5000, 100),
+  KAFKA_RETRY_AFTER_SECONDS: intFromEnv(30, 1),
+
+  CLICKHOUSE_URL: z.string().url().optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+
+  BATCH_MAX_ROWS: intFromEnv(5000, 1),
+  BATCH_MAX_WAIT_MS: intFromEnv(200, 0),
+  INSERT_RETRY_MAX_MS: intFromEnv(30_000, 100),
+
+  PSEUDONYM_PEPPER: z.string().min(16).optional(),
+  RAW_RETENTION_DAYS: intFromEnv(90, 1),
+});
+
+export type Config = Readonly<{
+  env: string;
+  host: string;
+  port: number;
+  adminPort: number;
+  adminToken: string | undefined;
+  dataDir: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  integrations: readonly Integration[];
+  allowLegacySignature: boolean;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  kafka: Readonly<{
+    brokers: string[] | undefined;
+    clientId: string;
+    topicPrefix: string;
+    groupId: string;
+    partitions: number;
+    replicationFactor: number;
+    publishTimeoutMs: number;
+    retryAfterSeconds: number;
+  }>;
+  clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined }>;
+  batch: Readonly<{ maxRows: number; maxWaitMs: number; retryMaxMs: number }>;
+  pseudonymPepper: string | undefined;
+  rawRetentionDays: number;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseIntegrations(env: z.infer<typeof envSchema>): Integration[] {
+  const list: Integration[] = [];
+  const sources: Array<[string, string]> = [];
+  if (env.VERIFF_INTEGRATIONS) sources.push(['VERIFF_INTEGRATIONS', env.VERIFF_INTEGRATIONS]);
+  if (env.VERIFF_INTEGRATIONS_FILE) {
+    sources.push([env.VERIFF_INTEGRATIONS_FILE, readFileSync(env.VERIFF_INTEGRATIONS_FILE, 'utf8')]);
+  }
+  for (const [origin, text] of sources) {
+    const parsed = z.array(integrationSchema).safeParse(JSON.parse(text));
+    if (!parsed.success) throw new ConfigError(`${origin}: ${z.prettifyError(parsed.error)}`);
+    list.push(...parsed.data);
+  }
+  if (env.VERIFF_API_KEY || env.VERIFF_SHARED_SECRET) {
+    if (!env.VERIFF_API_KEY || !env.VERIFF_SHARED_SECRET) {
+      throw new ConfigError('VERIFF_API_KEY and VERIFF_SHARED_SECRET must be set together');
+    }
+    list.push({ name: env.VERIFF_INTEGRATION_NAME, apiKey: env.VERIFF_API_KEY, sharedSecret: env.VERIFF_SHARED_SECRET });
+  }
+  const keys = new Set<string>();
+  for (const i of list) {
+    if (keys.has(i.apiKey)) throw new ConfigError(`integration api key configured twice (${i.name})`);
+    keys.add(i.apiKey);
+  }
+  return list;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`invalid environment:\n${z.prettifyError(parsed.error)}`);
+  const env = parsed.data;
+  const brokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  return Object.freeze({
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    adminPort: env.ADMIN_PORT,
+    adminToken: env.ADMIN_TOKEN,
+    dataDir: env.DATA_DIR,
+    logLevel: env.LOG_LEVEL,
+    integrations: Object.freeze(parseIntegrations(env)),
+    allowLegacySignature: env.ALLOW_LEGACY_SIGNATURE,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    kafka: Object.freeze({
+      brokers: brokers && brokers.length > 0 ? brokers : undefined,
+      clientId: env.KAFKA_CLIENT_ID,
+      topicPrefix: env.KAFKA_TOPIC_PREFIX,
+      groupId: env.KAFKA_GROUP_ID,
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
+      retryAfterSeconds: env.KAFKA_RETRY_AFTER_SECONDS,
+    }),
+    clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD }),
+    batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS, maxWaitMs: env.BATCH_MAX_WAIT_MS, retryMaxMs: env.INSERT_RETRY_MAX_MS }),
+    pseudonymPepper: env.PSEUDONYM_PEPPER,
+    rawRetentionDays: env.RAW_RETENTION_DAYS,
+  });
+}
