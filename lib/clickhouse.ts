@@ -25,7 +25,9 @@ export function createClickHouse(config: Pick<Config, 'clickhouse' | 'dataDir'>)
   }
   const path = resolve(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
-  return createClient({ connection: createChdbConnection({ path }), clickhouse_settings: settings });
+  // chdb types against its own copy of @clickhouse/client-common; the runtime contract is the same.
+  const connection = createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  return createClient({ connection, clickhouse_settings: settings });
 }
 
 export const isEmbedded = (config: Pick<Config, 'clickhouse'>): boolean => !config.clickhouse.url;

@@ -33,6 +33,8 @@ export const quarantineMessageSchema = z.object({
   receivedAt: z.iso.datetime(),
   bodySha256: z.string().length(64),
   body: z.string(),
+  /** base64 when the signed bytes were not valid UTF-8. */
+  bodyEncoding: z.enum(['utf8', 'base64']).default('utf8'),
   errors: z.array(fieldError),
 });
 export type QuarantineMessage = z.infer<typeof quarantineMessageSchema>;

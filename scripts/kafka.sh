@@ -62,6 +62,7 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 take_lock() {
   mkdir -p "$CACHE"
   if command -v flock >/dev/null 2>&1; then
+    # fd 9 must not leak into the broker (it would hold the lock forever): see 9>&- below
     exec 9>"$LOCK_FILE"
     flock -w $((KAFKA_START_TIMEOUT + KAFKA_STOP_TIMEOUT + 300)) 9 || die "could not lock $LOCK_FILE"
   fi
@@ -77,7 +78,7 @@ fetch_jars() {
   log "fetching Kafka jars from Maven Central into $LIBS ..."
   local tmp="$CACHE/libs.tmp.$$"
   rm -rf "$tmp"
-  if ! mvn -q -B -f "$POM" dependency:copy-dependencies -DoutputDirectory="$tmp" >&2; then
+  if ! mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DoutputDirectory="$tmp" >&2; then
     rm -rf "$tmp"
     die "mvn dependency:copy-dependencies failed"
   fi
@@ -210,7 +211,7 @@ cmd_start() {
     local setsid_cmd=()
     command -v setsid >/dev/null 2>&1 && setsid_cmd=(setsid)
     java_cmd
-    nohup "${setsid_cmd[@]}" "${JAVA[@]}" kafka.Kafka "$PROPS" </dev/null >"$LOG_FILE" 2>&1 &
+    nohup "${setsid_cmd[@]}" "${JAVA[@]}" kafka.Kafka "$PROPS" </dev/null >"$LOG_FILE" 2>&1 9>&- &
     pid=$!
     echo "$pid" >"$PID_FILE"
   fi

@@ -7,6 +7,8 @@ CREATE TABLE IF NOT EXISTS ine_audit.quarantine
     received_at DateTime64(3, 'UTC'),
     body_sha256 String,
     body String CODEC(ZSTD(3)),
+    -- 'base64' when the bytes were not valid UTF-8
+    body_encoding LowCardinality(String),
     errors Array(Tuple(path String, message String)),
     error_paths Array(String)
 )

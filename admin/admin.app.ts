@@ -1,0 +1,43 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { ClickHouseClient } from '../lib/clickhouse.js';
+import type { Logger } from '../lib/logger.js';
+
+const sqlRequest = z.object({
+  query: z.string().min(1).max(100_000),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/**
+ * Read-only SQL for the process that owns the embedded store: bound to 127.0.0.1, token-protected,
+ * and every query runs with ClickHouse readonly=1.
+ */
+export async function buildAdminApp(deps: { client: ClickHouseClient; token: string; log: Logger }): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'admin' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1_048_576 });
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url === '/healthz') return;
+    const token = req.headers['x-admin-token'];
+    if (typeof token !== 'string' || !sameToken(token, deps.token)) return reply.code(401).send({ error: 'unauthorized', message: 'x-admin-token required' });
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.post('/sql', async (req, reply) => {
+    const parsed = sqlRequest.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send({ error: 'validation_failed', message: 'body must be {query, params?}', details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    try {
+      const result = await deps.client.query({
+        query: parsed.data.query,
+        query_params: parsed.data.params,
+        format: 'JSONEachRow',
+        clickhouse_settings: { readonly: '1' },
+      });
+      const rows = await result.json();
+      return reply.send({ rows });
+    } catch (err) {
+      return reply.code(400).send({ error: 'query_failed', message: (err as Error).message });
+    }
+  });
+  return app;
+}

@@ -1,0 +1,12 @@
+import { hmacSha256Hex } from './hash.js';
+
+/** Keyed hash so analysts can join and count by person without holding the identifier. */
+export type Pseudonymize = (value: string | null | undefined) => string | null;
+
+export function createPseudonymizer(pepper: string): Pseudonymize {
+  return (value) => {
+    if (value === null || value === undefined) return null;
+    const normalized = value.trim().toUpperCase();
+    return normalized === '' ? null : hmacSha256Hex(pepper, normalized).slice(0, 32);
+  };
+}

@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DATABASE, isRetryable, type ClickHouseClient } from '../lib/clickhouse.js';
+import type { Logger } from '../lib/logger.js';
+import type { TableName, TableRows } from '../schemas/rows.js';
+import { countRows } from './handle.js';
+
+export interface WriteOptions {
+  /** Keep retrying while this says so (a consumer still owning its partitions). */
+  keepTrying?: () => boolean;
+  /** Give up after this long; undefined = for as long as keepTrying allows. */
+  deadlineMs?: number;
+  /** Called between attempts, e.g. to heartbeat. */
+  onRetry?: () => Promise<void>;
+}
+
+export interface RowWriter {
+  write(rows: TableRows, options?: WriteOptions): Promise<void>;
+}
+
+export class InsertGaveUpError extends Error {
+  override name = 'InsertGaveUpError';
+}
+
+/** Inserts each table's rows; retries only what a later attempt can fix, with capped backoff. */
+export function createRowWriter(client: ClickHouseClient, log: Logger, onInserted?: (table: TableName, rows: number, ms: number) => void): RowWriter {
+  async function insertOnce(rows: TableRows): Promise<void> {
+    for (const [table, values] of Object.entries(rows) as Array<[TableName, unknown[] | undefined]>) {
+      if (!values?.length) continue;
+      const started = performance.now();
+      await client.insert({ table: `${DATABASE}.${table}`, values, format: 'JSONEachRow' });
+      onInserted?.(table, values.length, performance.now() - started);
+    }
+  }
+
+  return {
+    async write(rows, options = {}) {
+      if (countRows(rows) === 0) return;
+      const started = Date.now();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await insertOnce(rows);
+          return;
+        } catch (err) {
+          const elapsed = Date.now() - started;
+          const give = !isRetryable(err) || options.keepTrying?.() === false || (options.deadlineMs !== undefined && elapsed >= options.deadlineMs);
+          if (give) throw isRetryable(err) ? new InsertGaveUpError('ClickHouse insert kept failing', { cause: err }) : err;
+          const backoff = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+          log.warn({ err, attempt, backoffMs: backoff }, 'insert failed, retrying');
+          await options.onRetry?.();
+          await sleep(backoff);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Group commit for the embedded mode: callers wait until their rows are in ClickHouse, and rows
+ * from concurrent requests share one insert (flushed at maxRows or after maxWaitMs).
+ */
+export function createBatcher(writer: RowWriter, options: { maxRows: number; maxWaitMs: number; deadlineMs: number }) {
+  let pending: { rows: TableRows; count: number; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> } | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let chain: Promise<void> = Promise.resolve();
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const batch = pending;
+    pending = null;
+    if (!batch) return chain;
+    chain = chain.then(async () => {
+      try {
+        await writer.write(batch.rows, { deadlineMs: options.deadlineMs });
+        batch.waiters.forEach((w) => w.resolve());
+      } catch (err) {
+        batch.waiters.forEach((w) => w.reject(err));
+      }
+    });
+    return chain;
+  }
+
+  return {
+    submit(rows: TableRows): Promise<void> {
+      return new Promise((resolve, reject) => {
+        pending ??= { rows: {}, count: 0, waiters: [] };
+        for (const [table, values] of Object.entries(rows) as Array<[TableName, unknown[] | undefined]>) {
+          if (values?.length) ((pending.rows[table] ??= [] as never) as unknown[]).push(...values);
+        }
+        pending.count += countRows(rows);
+        pending.waiters.push({ resolve, reject });
+        if (pending.count >= options.maxRows) void flush();
+        else timer ??= setTimeout(() => void flush(), options.maxWaitMs);
+      });
+    },
+    flush,
+  };
+}
+export type Batcher = ReturnType<typeof createBatcher>;
