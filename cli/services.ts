@@ -24,6 +24,8 @@ export interface Services {
   log: Logger;
   ingestUrl?: string;
   adminUrl?: string;
+  /** Present in the process that writes to ClickHouse. */
+  clickhouse?: ClickHouseClient;
   stop(): Promise<void>;
 }
 
@@ -60,7 +62,7 @@ export async function startServices(roles: { ingest: boolean; processor: boolean
   const bus: KafkaBus | null = kafkaMode ? createKafkaBus(config, log) : null;
   const client = writesClickHouse ? createClickHouse(config) : null;
   const stops: Array<[string, () => Promise<unknown>]> = [];
-  const services: Services = { config, log, stop: async () => {} };
+  const services: Services = { config, log, clickhouse: client ?? undefined, stop: async () => {} };
 
   if (client) {
     const applied = await migrate(client, { rawRetentionDays: config.rawRetentionDays });
