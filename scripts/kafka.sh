@@ -78,7 +78,9 @@ fetch_jars() {
   log "fetching Kafka jars from Maven Central into $LIBS ..."
   local tmp="$CACHE/libs.tmp.$$"
   rm -rf "$tmp"
-  if ! mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DoutputDirectory="$tmp" >&2; then
+  local out
+  if ! out="$(mvn -q -B -f "$POM" dependency:copy-dependencies -DoutputDirectory="$tmp" 2>&1)"; then
+    echo "$out" >&2
     rm -rf "$tmp"
     die "mvn dependency:copy-dependencies failed"
   fi
@@ -174,7 +176,11 @@ format_storage() {
   fi
   # random base64url 16-byte cluster id, as `kafka-storage.sh random-uuid` prints
   local cid
-  cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # (re-roll ids starting with '-', which the CLI parser would take for an option)
+  cid="-"
+  while [[ "$cid" == -* ]]; do
+    cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   log "formatting storage in $LOG_DIRS (cluster id $cid)"
   local out
   java_cmd
