@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer, type Admin } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type Producer, type Admin } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { UnavailableError } from './errors.js';
@@ -50,10 +50,10 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
-    logCreator: () => ({ level, log: entry }) => {
-      const { message, ...rest } = entry.log;
-      // kafkajs logs its own errors loudly during broker outages; keep them at debug/warn.
-      kafkaLog[levelNames[level] === 'error' ? 'warn' : levelNames[level] ?? 'debug']({ ...rest, namespace: entry.namespace }, message);
+    logCreator: () => ({ namespace, level, log: entry }) => {
+      const { message, timestamp: _t, logger: _l, ...rest } = entry;
+      // kafkajs reports every broker outage as an error; the service decides what is an error, so cap at warn.
+      kafkaLog[levelNames[level] === 'error' ? 'warn' : levelNames[level] ?? 'debug']({ ...rest, namespace }, message);
     },
     logLevel: logLevel.WARN,
   });
@@ -86,7 +86,7 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
 
     async connectProducer() {
       if (producer) return;
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } });
+      const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } });
       await p.connect();
       producer = p;
     },

@@ -1,0 +1,3 @@
+import { spineSuite } from './spine.suite.js';
+
+spineSuite('kafka');
