@@ -70,6 +70,7 @@ export async function startServices(roles: { ingest: boolean; processor: boolean
   }
 
   let http: FastifyInstance | null = null;
+  let inlineSink: Sink | null = null;
   let processorStop: (() => Promise<void>) | null = null;
   let batcher: ReturnType<typeof createBatcher> | null = null;
 
@@ -95,7 +96,7 @@ export async function startServices(roles: { ingest: boolean; processor: boolean
     } else {
       const { writer, handleDeps } = processorDeps(config, client!, log, metrics);
       batcher = createBatcher(writer, { maxRows: config.batch.maxRows, maxWaitMs: Math.min(config.batch.maxWaitMs, 20), deadlineMs: config.kafka.publishTimeoutMs });
-      sink = createInlineSink({ batcher, handleDeps, client: client!, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
+      sink = inlineSink = createInlineSink({ batcher, handleDeps, client: client!, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
     }
     http = await buildApp({ config, sink, log, metrics, ready: client && bus ? async () => ({ clickhouse: (await client.ping()).success }) : undefined });
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
@@ -109,7 +110,7 @@ export async function startServices(roles: { ingest: boolean; processor: boolean
 
   let admin: FastifyInstance | null = null;
   if (client) {
-    admin = await buildAdminApp({ client, token: config.adminToken!, log });
+    admin = await buildAdminApp({ client, token: config.adminToken!, log, accept: inlineSink?.accept });
     services.adminUrl = await admin.listen({ host: '127.0.0.1', port: config.adminPort });
     if (isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
   }

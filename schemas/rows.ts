@@ -116,14 +116,6 @@ export const quarantineRow = z.object({
 });
 export type QuarantineRow = z.infer<typeof quarantineRow>;
 
-export const quarantineReplayRow = z.object({
-  delivery_id: z.string(),
-  replayed_at: time,
-  outcome: z.enum(['accepted', 'still_invalid']),
-  errors: z.array(fieldErrorTuple),
-});
-export type QuarantineReplayRow = z.infer<typeof quarantineReplayRow>;
-
 export const rejectionRow = z.object({
   rejection_id: z.string(),
   at: time,
@@ -156,7 +148,6 @@ export interface TableRows {
   deliveries?: DeliveryRow[];
   raw_payloads?: RawPayloadRow[];
   quarantine?: QuarantineRow[];
-  quarantine_replays?: QuarantineReplayRow[];
   rejection_log?: RejectionRow[];
   dead_letters?: DeadLetterRow[];
 }
@@ -169,7 +160,6 @@ export const rowSchemas = {
   deliveries: deliveryRow,
   raw_payloads: rawPayloadRow,
   quarantine: quarantineRow,
-  quarantine_replays: quarantineReplayRow,
   rejection_log: rejectionRow,
   dead_letters: deadLetterRow,
 } as const satisfies Record<TableName, z.ZodObject>;

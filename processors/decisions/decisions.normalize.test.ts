@@ -57,7 +57,7 @@ describe('normalizeDecision', () => {
   });
 
   it('converts any offset to UTC, moving across the day boundary', () => {
-    const payload = decisionWebhookSchema.parse({ ...loadFixture('decision-approved-ine-match') });
+    const payload = decisionWebhookSchema.parse(loadFixture('decision-approved-ine-match'));
     payload.verification.decisionTime = '2025-06-30T21:30:00.123456-06:00';
     expect(normalizeDecision(payload, ctx).decision_time).toBe('2025-07-01 03:30:00.123');
   });

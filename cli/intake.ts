@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Config } from '../lib/config.js';
+import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
+import { createKafkaBus } from '../lib/kafka.js';
+import { adminFile, withLocalSecrets } from '../lib/local-secrets.js';
+import { migrate } from '../lib/migrate.js';
+import { createPseudonymizer } from '../lib/pseudonym.js';
+import type { AcceptedMessage } from '../schemas/messages.js';
+import { topicsFor } from '../schemas/topics.js';
+import { createKafkaSink } from '../ingest/kafka-sink.js';
+import type { AcceptedTopic } from '../ingest/sink.js';
+import { handleMessage, mergeRows } from '../processors/handle.js';
+import { createRowWriter } from '../processors/writer.js';
+import type { TableRows } from '../schemas/rows.js';
+import { rowVersionClock } from './services.js';
+import type { RunQuery } from './admin-client.js';
+
+export interface Intake {
+  /** Durable when resolved, through the same path as live webhooks. */
+  accept(topic: AcceptedTopic, messages: Array<{ key: string; message: AcceptedMessage }>): Promise<void>;
+  /** Read access where available (duplicate checks, replay sources). */
+  query: RunQuery | null;
+  via: string;
+  close(): Promise<void>;
+}
+
+const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+
+/**
+ * For import and replay: Kafka when KAFKA_BROKERS is set; otherwise the running service that owns
+ * the embedded store (admin /accept), or the store itself when nobody holds it.
+ */
+export async function openIntake(base: Config): Promise<Intake> {
+  const config = withLocalSecrets(base, { integrations: false });
+  if (config.kafka.brokers) {
+    const bus = createKafkaBus(config, log);
+    const topics = topicsFor(config.kafka.topicPrefix);
+    await bus.ensureTopics(Object.values(topics));
+    await bus.connectProducer();
+    const sink = createKafkaSink(bus, topics, log);
+    const { openReadOnly } = await import('./admin-client.js');
+    const reader = await openReadOnly(config).catch(() => null);
+    return { accept: sink.accept, query: reader?.run ?? null, via: `kafka ${config.kafka.brokers.join(',')}`, close: async () => { await bus.disconnect(); await reader?.close(); } };
+  }
+  if (isEmbedded(config) && existsSync(adminFile(config.dataDir))) {
+    const { url } = JSON.parse(readFileSync(adminFile(config.dataDir), 'utf8')) as { url: string };
+    const token = readFileSync(join(config.dataDir, 'admin-token'), 'utf8').trim();
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) {
+      const post = async (path: string, body: unknown) => {
+        const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': config.adminToken ?? token }, body: JSON.stringify(body) });
+        const answer = (await res.json()) as { rows?: Record<string, unknown>[]; message?: string };
+        if (!res.ok) throw new Error(answer.message ?? `running service answered ${res.status}`);
+        return answer;
+      };
+      return {
+        accept: async (topic, messages) => void (await post('/accept', { topic, messages })),
+        query: async (query, params = {}) => (await post('/sql', { query, params })).rows ?? [],
+        via: `running service ${url}`,
+        close: async () => {},
+      };
+    }
+  }
+  const client = createClickHouse(config);
+  await migrate(client, { rawRetentionDays: config.rawRetentionDays });
+  const writer = createRowWriter(client, log);
+  const deps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
+  return {
+    async accept(topic, messages) {
+      const rows: TableRows = {};
+      for (const { message } of messages) {
+        const outcome = handleMessage(topic, JSON.stringify(message), deps);
+        if (outcome.type === 'dlq') throw new Error(outcome.error);
+        mergeRows(rows, outcome.rows);
+      }
+      await writer.write(rows, { deadlineMs: config.batch.retryMaxMs });
+    },
+    query: (query, params = {}) => queryRows(client, query, params),
+    via: config.clickhouse.url ?? `chdb ${config.dataDir}`,
+    close: () => client.close(),
+  };
+}
