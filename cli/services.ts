@@ -1,4 +1,5 @@
 import { writeFileSync, rmSync } from 'node:fs';
+import type { DestinationStream } from 'pino';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -48,7 +49,11 @@ function processorDeps(config: Config, client: ClickHouseClient, log: Logger, me
  * Composition root. roles: ingest (HTTP), processor (Kafka → ClickHouse). Without KAFKA_BROKERS the
  * ingest hands events straight to the processor code (embedded mode). Whoever holds ClickHouse serves admin SQL.
  */
-export async function startServices(roles: { ingest: boolean; processor: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<Services> {
+export async function startServices(
+  roles: { ingest: boolean; processor: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+  options: { logDestination?: DestinationStream } = {},
+): Promise<Services> {
   const base = loadConfig(env);
   const kafkaMode = Boolean(base.kafka.brokers);
   const writesClickHouse = roles.processor || !kafkaMode;
@@ -56,7 +61,7 @@ export async function startServices(roles: { ingest: boolean; processor: boolean
     throw new Error('PSEUDONYM_PEPPER is required with a ClickHouse server (every processor must hash alike)');
   }
   const config = withLocalSecrets(base, { integrations: roles.ingest });
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, options.logDestination);
   const metrics = createMetrics();
   const topics = topicsFor(config.kafka.topicPrefix);
   const bus: KafkaBus | null = kafkaMode ? createKafkaBus(config, log) : null;
@@ -83,6 +88,8 @@ export async function startServices(roles: { ingest: boolean; processor: boolean
         metrics.batchSize.observe({ topic }, n);
         if (dead) metrics.deadLetters.inc({ topic }, dead);
       },
+      lagIntervalMs: config.kafka.lagIntervalMs,
+      onLag: (lags) => lags.forEach(({ topic, partition, lag }) => metrics.consumerLag.set({ topic, partition: String(partition) }, lag)),
     });
     processorStop = processor.stop;
   }

@@ -1,4 +1,4 @@
-import type { KafkaBus, Consumer, EachBatchPayload } from '../lib/kafka.js';
+import type { KafkaBus, Consumer, EachBatchPayload, PartitionLag } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { isRetryable } from '../lib/clickhouse.js';
 import { nowClickHouse } from '../lib/time.js';
@@ -18,6 +18,9 @@ export interface ProcessorDeps {
   maxRows: number;
   maxWaitMs: number;
   onBatch?: (topic: string, messages: number, deadLetters: number) => void;
+  /** Consumer lag per partition, measured every lagIntervalMs (0 or absent: never). */
+  onLag?: (lags: PartitionLag[]) => void;
+  lagIntervalMs?: number;
 }
 
 /** Topics a processor consumes: everything ingest publishes. */
@@ -119,5 +122,33 @@ export async function startProcessor(deps: ProcessorDeps): Promise<{ consumer: C
     },
   });
   log.info({ groupId: deps.groupId, topics: [...kindByTopic.keys()] }, 'processor consuming');
-  return { consumer, stop: () => consumer.disconnect() };
+  const stopLag = watchLag(deps, [...kindByTopic.keys()]);
+  return {
+    consumer,
+    stop: async () => {
+      stopLag();
+      await consumer.disconnect();
+    },
+  };
+}
+
+/** Periodic lag measurement from the group's committed offsets; one slow or failed poll never overlaps the next. */
+function watchLag(deps: ProcessorDeps, topicNames: string[]): () => void {
+  const { onLag, lagIntervalMs } = deps;
+  if (!onLag || !lagIntervalMs) return () => {};
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      onLag(await deps.bus.groupLag(deps.groupId, topicNames));
+    } catch (err) {
+      deps.log.debug({ err }, 'consumer lag not measured');
+    }
+    if (!stopped) timer = setTimeout(() => void tick(), lagIntervalMs).unref();
+  };
+  timer = setTimeout(() => void tick(), Math.min(lagIntervalMs, 1000)).unref();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
 }

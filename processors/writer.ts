@@ -21,10 +21,17 @@ export class InsertGaveUpError extends Error {
   override name = 'InsertGaveUpError';
 }
 
+/** Evidence first: once a normalized row is visible, its raw copy and delivery record already are. */
+const insertRank: Record<TableName, number> = {
+  raw_payloads: 0, quarantine: 1, rejection_log: 2, dead_letters: 3, deliveries: 4, consent_rows: 5, event_rows: 6, decision_rows: 7,
+};
+const insertOrder = (Object.keys(insertRank) as TableName[]).sort((a, b) => insertRank[a] - insertRank[b]);
+
 /** Inserts each table's rows; retries only what a later attempt can fix, with capped backoff. */
 export function createRowWriter(client: ClickHouseClient, log: Logger, onInserted?: (table: TableName, rows: number, ms: number) => void): RowWriter {
   async function insertOnce(rows: TableRows): Promise<void> {
-    for (const [table, values] of Object.entries(rows) as Array<[TableName, unknown[] | undefined]>) {
+    for (const table of insertOrder) {
+      const values = rows[table] as unknown[] | undefined;
       if (!values?.length) continue;
       const started = performance.now();
       await client.insert({ table: `${DATABASE}.${table}`, values, format: 'JSONEachRow' });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decisionWebhookSchema } from '../../schemas/veriff/decision.schema.js';
 import { createPseudonymizer } from '../../lib/pseudonym.js';
 import { loadFixture } from '../../test/helpers/fixtures.js';
+import { expectedDecisionRows as expected } from '../../test/fixtures/expected-rows.js';
 import { ineFields, normalizeDecision } from './decisions.normalize.js';
 
 const ctx = {
@@ -15,19 +16,6 @@ const ctx = {
 
 const normalize = (name: string) => normalizeDecision(decisionWebhookSchema.parse(loadFixture(name)), ctx);
 
-// What each fixture means, stated row by row.
-const expected = [
-  ['decision-approved-ine-match', { status: 'approved', code: 9001, reason_code: null, decision_time: '2025-06-03 15:10:40.123', ine_check_performed: true, ine_result_state: 'completed', ine_face_match: true, ine_face_match_percentage: 89, ine_response_status: 'success', ine_threshold_match: true, ine_inconsistent: false }],
-  ['decision-approved-ine-boundary-85', { status: 'approved', code: 9001, reason_code: null, decision_time: '2025-06-10 14:22:10.010', ine_check_performed: true, ine_result_state: 'completed', ine_face_match: true, ine_face_match_percentage: 85, ine_response_status: 'success', ine_threshold_match: true, ine_inconsistent: false }],
-  ['decision-declined-ine-boundary-84', { status: 'declined', code: 9102, reason_code: 123, decision_time: '2025-06-10 16:05:44.900', ine_check_performed: true, ine_result_state: 'completed', ine_face_match: false, ine_face_match_percentage: 84, ine_response_status: 'success', ine_threshold_match: false, ine_inconsistent: false }],
-  ['decision-declined-ine-no-match', { status: 'declined', code: 9102, reason_code: 123, ine_check_performed: true, ine_result_state: 'completed', ine_face_match: false, ine_threshold_match: false, ine_inconsistent: false }],
-  ['decision-declined-ine-provider-failure', { status: 'declined', code: 9102, reason_code: 123, decision_time: '2025-06-06 17:45:12.250', ine_check_performed: true, ine_result_state: 'provider_failure', ine_face_match: null, ine_face_match_percentage: null, ine_response_status: 'failure', ine_threshold_match: null, ine_inconsistent: null }],
-  ['decision-review-ine-not-completed', { status: 'review', code: 9121, reason_code: null, ine_check_performed: true, ine_result_state: 'not_completed', ine_face_match: null, ine_face_match_percentage: null, ine_response_status: null, ine_threshold_match: null, ine_inconsistent: null, status_code_mismatch: false }],
-  ['decision-resubmission-requested-poor-image', { status: 'resubmission_requested', code: 9103, reason: 'Poor image quality', reason_code: 204, decision_time: '2025-06-07 08:15:33.000', ine_check_performed: true, ine_result_state: 'not_completed', ine_face_match: null }],
-  ['decision-expired-null-fields', { status: 'expired', code: 9104, reason: null, reason_code: null, decision_time: '2025-06-15 00:00:04.000', ine_check_performed: false, ine_result_state: 'absent', ine_face_match: null, ine_face_match_percentage: null, end_user_pseudonym: null, person_pseudonym: null, document_type: null }],
-  ['decision-abandoned-null-fields', { status: 'abandoned', code: 9104, reason_code: null, ine_check_performed: false, ine_result_state: 'absent', status_code_mismatch: false, person_pseudonym: null }],
-  ['decision-approved-extra-unknown-fields', { status: 'approved', code: 9001, decision_time: '2025-06-11 10:10:10.101', submission_time: '2025-06-11 10:05:59.000', ine_check_performed: true, ine_result_state: 'completed', ine_face_match: true, ine_face_match_percentage: 93, ine_threshold_match: true, ine_inconsistent: false, risk_score: 0.02, risk_labels: ['hypothetical_new_label'], document_type: 'ID_CARD', document_country: 'MX' }],
-] as const;
 
 describe('normalizeDecision', () => {
   it.each(expected)('%s', (name, row) => {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { startServices, type Services } from '../../cli/services.js';
 import { queryRows } from '../../lib/clickhouse.js';
@@ -23,7 +24,10 @@ export interface TestPipeline {
  * Ingest + processing in this process, in its own namespace: a fresh data dir, topic prefix,
  * consumer group and integration, so suites share the broker (and a ClickHouse server) safely.
  */
-export async function startPipeline(mode: Mode, options: { roles?: { ingest: boolean; processor: boolean }; env?: Record<string, string> } = {}): Promise<TestPipeline> {
+export async function startPipeline(
+  mode: Mode,
+  options: { roles?: { ingest: boolean; processor: boolean }; env?: Record<string, string>; logDestination?: DestinationStream } = {},
+): Promise<TestPipeline> {
   const services = inject('services');
   const suite = randomUUID().slice(0, 8);
   const integration: TestIntegration = { name: `it-${suite}`, apiKey: `key-${suite}`, sharedSecret: `secret-${suite}-0123456789` };
@@ -43,7 +47,7 @@ export async function startPipeline(mode: Mode, options: { roles?: { ingest: boo
     ...(services.clickhouseUrl ? { CLICKHOUSE_URL: services.clickhouseUrl } : {}),
     ...options.env,
   };
-  const running = await startServices(options.roles ?? { ingest: true, processor: true }, env);
+  const running = await startServices(options.roles ?? { ingest: true, processor: true }, env, { logDestination: options.logDestination });
   return {
     mode,
     url: running.ingestUrl!,
