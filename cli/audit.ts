@@ -3,7 +3,8 @@ import { loadCatalog, type AuditQuery } from '../audits/catalog.js';
 import { formatRows, formats, type Format } from '../audits/format.js';
 import { verifyPack } from '../audits/manifest.js';
 import { isoOf, optionName, ParamError, paramName, parseParams } from '../audits/params.js';
-import { buildEvidencePack } from '../audits/report.js';
+import { parseArgv, takeOption as take, UsageError } from '../audits/cli-args.js';
+import { buildEvidencePack, reportParams } from '../audits/report.js';
 import { runAudit } from '../audits/runner.js';
 import { isEmbedded } from '../lib/clickhouse.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
@@ -24,37 +25,6 @@ const usage = `usage:
   npm run audit -- report --from <ISO> --to <ISO> [--integration <name>] --out <new folder>
   npm run audit -- verify <pack folder> [--fingerprint <sha256 of SHA256SUMS>]
 The period is [from, to): --from 2025-06-01 --to 2025-07-01 is June 2025 (UTC). Instants need an offset (Z, -06:00).`;
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** `--name value` / `--name=value` pairs and positionals; every option takes a value, none repeats. */
-export function parseArgv(argv: string[]): { positionals: string[]; options: Map<string, string>; help: boolean } {
-  const positionals: string[] = [];
-  const options = new Map<string, string>();
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') help = true;
-    else if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (!name) throw new UsageError(`bad option "${arg}"`);
-      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value (use --${name}=<value> for a value starting with --)`);
-      if (options.has(name)) throw new UsageError(`--${name} given twice`);
-      options.set(name, value);
-    } else positionals.push(arg);
-  }
-  return { positionals, options, help };
-}
-
-function take(options: Map<string, string>, name: string): string | undefined {
-  const v = options.get(name);
-  options.delete(name);
-  return v;
-}
 
 function formatOf(options: Map<string, string>): Format {
   const f = take(options, 'format') ?? 'table';
@@ -132,6 +102,7 @@ async function reportCommand(catalog: Map<string, AuditQuery>, options: Map<stri
   if (!out) throw new UsageError('report needs --out <new folder>');
   if (!from || !to) throw new UsageError('report needs --from and --to');
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) throw new UsageError(`${out} exists and is not an empty folder`);
+  reportParams(catalog, { from, to, integration });
   const pack = await withStore((db, config) => buildEvidencePack({ run: db.run, catalog, store: storeLabel(config, db.via) }, { from, to, integration, outDir: out }));
   const rows = pack.manifest.queries.map((q) => `  ${q.name.padEnd(26)} ${String(q.rows).padStart(7)} rows`).join('\n');
   process.stdout.write(`evidence pack written to ${out}\n  period [${pack.manifest.period.from}, ${pack.manifest.period.to})\n${rows}\n` +
@@ -162,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     const catalog = loadCatalog();
     const [command, ...rest] = positionals;
     if (help || !command) {
-      process.stdout.write(`${usage}\nRun "npm run audit -- list" for the queries and their parameters.\n`);
+      (help ? process.stdout : process.stderr).write(`${usage}\nRun "npm run audit -- list" for the queries and their parameters.\n`);
       return help ? 0 : 2;
     }
     if (command === 'verify') return verifyCommand(rest, options);

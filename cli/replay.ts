@@ -20,7 +20,7 @@ interface StoredBody {
   delivery_id: string;
   kind: PayloadKind;
   integration: string;
-  received_at: string;
+  received_text: string;
   body_sha256: string;
   body: string;
 }
@@ -34,7 +34,7 @@ async function acceptAll(intake: Intake, items: Array<{ kind: PayloadKind; key: 
 
 async function replayQuarantined(intake: Intake): Promise<void> {
   const rows = (await intake.query!(
-    'SELECT delivery_id, kind, integration, toString(received_at) AS received_at, body_sha256, body, body_encoding FROM ine_audit.quarantine_pending ORDER BY received_at, delivery_id',
+    'SELECT delivery_id, kind, integration, toString(received_at) AS received_text, body_sha256, body, body_encoding FROM ine_audit.quarantine_pending ORDER BY received_at, delivery_id',
   )) as unknown as Array<StoredBody & { body_encoding: string }>;
   const passing: Array<{ kind: PayloadKind; key: string; message: AcceptedMessage }> = [];
   let stillInvalid = 0;
@@ -51,7 +51,7 @@ async function replayQuarantined(intake: Intake): Promise<void> {
       kind: validated.kind,
       key: validated.sessionId,
       // The original delivery id: replaying again finds nothing pending, and a concurrent replay collapses.
-      message: { v: 1, kind: validated.kind, deliveryId: q.delivery_id, integration: q.integration, receivedAt: asIso(q.received_at), source: 'quarantine_replay', bodySha256: q.body_sha256, body: text! },
+      message: { v: 1, kind: validated.kind, deliveryId: q.delivery_id, integration: q.integration, receivedAt: asIso(q.received_text), source: 'quarantine_replay', bodySha256: q.body_sha256, body: text! },
     });
   }
   await acceptAll(intake, passing);
@@ -63,7 +63,7 @@ async function rederive(intake: Intake, from: string, to: string): Promise<void>
   let after = { at: '1970-01-01 00:00:00.000', id: '' };
   for (;;) {
     const rows = (await intake.query!(
-      `SELECT delivery_id, kind, integration, source, toString(received_at) AS received_at, body_sha256, body
+      `SELECT delivery_id, kind, integration, source, toString(received_at) AS received_text, body_sha256, body
        FROM ine_audit.raw_payloads FINAL
        WHERE received_at >= {from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
          AND (received_at, delivery_id) > ({afterAt:DateTime64(3, 'UTC')}, {afterId:String})
@@ -77,12 +77,12 @@ async function rederive(intake: Intake, from: string, to: string): Promise<void>
       rows.map((r) => ({
         kind: r.kind,
         key: '',
-        message: { v: 1, kind: r.kind, deliveryId: r.delivery_id, integration: r.integration, receivedAt: asIso(r.received_at), source: r.source, bodySha256: r.body_sha256, body: r.body },
+        message: { v: 1, kind: r.kind, deliveryId: r.delivery_id, integration: r.integration, receivedAt: asIso(r.received_text), source: r.source, bodySha256: r.body_sha256, body: r.body },
       })),
     );
     for (const r of rows) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
     const last = rows[rows.length - 1]!;
-    after = { at: last.received_at, id: last.delivery_id };
+    after = { at: last.received_text, id: last.delivery_id };
   }
   console.log(JSON.stringify({ rederived: counts, from, to }));
 }

@@ -117,7 +117,7 @@ export async function startServices(
 
   let admin: FastifyInstance | null = null;
   if (client) {
-    admin = await buildAdminApp({ client, token: config.adminToken!, log, accept: inlineSink?.accept });
+    admin = await buildAdminApp({ client, token: config.adminToken!, log, accept: inlineSink?.accept, embedded: isEmbedded(config) });
     services.adminUrl = await admin.listen({ host: '127.0.0.1', port: config.adminPort });
     if (isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
   }

@@ -43,6 +43,7 @@ describe('processor killed with SIGKILL mid-stream, restarted', () => {
 
   it(`loses nothing and duplicates nothing of ${N} decisions in decisions_latest, deliveries and consent_audit`, async () => {
     const bodies = Array.from({ length: N }, (_, i) => makeDecision(decisionFixtureNames[i % decisionFixtureNames.length]!));
+    const t0 = Date.now();
     const answers = await deliverAll(ingest.url, '/webhooks/veriff/decision', bodies, ingest.integration, 32);
     expect(answers.filter((a) => a.status === 200 && a.body.status === 'accepted')).toHaveLength(N);
     const ineSessions = bodies.filter((b) => b.verification.additionalVerifiedData?.ineBiometricRegistryValidation).map((b) => b.verification.id as string);
@@ -50,20 +51,31 @@ describe('processor killed with SIGKILL mid-stream, restarted', () => {
     const consents = await signedPost(ingest.url, '/consents', consentLines, ingest.integration, { contentType: 'application/x-ndjson' });
     expect(consents).toMatchObject({ status: 200, body: { accepted: ineSessions.length } });
 
+    console.log(`[processor-kill] ${N} webhooks published in ${Date.now() - t0} ms`);
     const decisionsTopic = topicsFor(ingest.env.KAFKA_TOPIC_PREFIX!).decisions;
     const brokers = ingest.env.KAFKA_BROKERS!;
     processor = await spawnService(childEnv);
-    // Kill as soon as some rows are in: the consumer is then mid-stream with most of the log ahead.
-    const rowsAtKill = await pollUntil(
-      async () => Number((await processor!.sql<{ n: string }>('SELECT count() AS n FROM ine_audit.decision_rows'))[0]!.n),
-      (n) => n > 0,
-      { intervalMs: 10, timeoutMs: 60_000, what: 'first rows inserted' },
-    );
+    // Kill between an insert and its commit: rows in ClickHouse beyond the committed offsets (the
+    // processor inserts first, then commits). Reading offsets before rows keeps the comparison honest;
+    // should that window never be caught, half-way through the stream will do.
+    const rowsIn = async () => Number((await processor!.sql<{ n: string }>('SELECT count() AS n FROM ine_audit.decision_rows'))[0]!.n);
+    const committed = async () => (await committedOffsets(brokers, childEnv.KAFKA_GROUP_ID!, [decisionsTopic]))[decisionsTopic] ?? 0;
+    const atKill = await pollUntil(
+      async () => {
+        const c = await committed();
+        return { committed: c, rows: await rowsIn() };
+      },
+      (v) => (v.rows > v.committed && v.rows < N) || v.rows >= N / 2,
+      { intervalMs: 5, timeoutMs: 60_000, what: 'the processor mid-batch' },
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}\n--- processor output ---\n${processor!.output()}`);
+    });
     const killed = await processor.kill('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
-    const committedAtKill = (await committedOffsets(brokers, childEnv.KAFKA_GROUP_ID!, [decisionsTopic]))[decisionsTopic] ?? 0;
-    expect(rowsAtKill).toBeLessThan(N);
+    const committedAtKill = await committed();
+    expect(atKill.rows).toBeLessThan(N);
     expect(committedAtKill).toBeLessThan(N);
+    const rowsAtKill = atKill.rows;
 
     processor = await spawnService(childEnv);
     const sql = processor.sql;
@@ -91,6 +103,6 @@ describe('processor killed with SIGKILL mid-stream, restarted', () => {
     // Rows stored more than once (before FINAL) show the kill forced redelivery; the views collapse them.
     const [raw] = await sql<{ n: number }>('SELECT count() AS n FROM ine_audit.decision_rows WHERE integration = {i:String}', { i: ingest.integration.name });
     expect(raw!.n).toBeGreaterThanOrEqual(N);
-    console.log(`[processor-kill] rows at kill ${rowsAtKill}, committed at kill ${committedAtKill}, decision rows stored ${raw!.n} for ${N} decisions`);
+    console.log(`[processor-kill] rows at kill ${rowsAtKill}, committed at kill ${committedAtKill} (${rowsAtKill > committedAtKill ? 'mid-batch: rows re-delivered' : 'between batches'}), decision rows stored ${raw!.n} for ${N} decisions`);
   });
 });

@@ -12,3 +12,14 @@ export async function topicMessageCount(brokers: string, topic: string): Promise
     await admin.disconnect();
   }
 }
+
+/** Put messages on a topic directly, as a misbehaving producer (or an older ingest) would. */
+export async function publishRaw(brokers: string, topic: string, messages: Array<{ key: string | null; value: string }>): Promise<void> {
+  const producer = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
