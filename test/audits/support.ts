@@ -9,7 +9,11 @@ import { rowsFor, seedPayloads, seedRows, type SeedItem } from '../helpers/seed.
 
 export const catalog = loadCatalog();
 
-/** The per-process test ClickHouse, queried the way the CLI does: read-only. */
+/**
+ * The per-process test ClickHouse, queried the way the CLI queries it directly: with readonly=1, which
+ * proves every audit query runs for a read-only analyst. chdb turns per-query settings into session
+ * `SET`s, so after the first query this process's store stays read-only: seed everything first.
+ */
 export async function auditStore(): Promise<{ client: ClickHouseClient; run: RunQuery }> {
   const client = await testClickHouse();
   return { client, run: (q, p = {}) => queryRows(client, q, p, { readonly: 1 }) };

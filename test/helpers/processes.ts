@@ -120,14 +120,24 @@ export function dedicatedBroker(options: { port?: number; controllerPort?: numbe
   };
 }
 
-/** Committed offsets of a consumer group, summed per topic ({} before the first commit). */
-export async function committedOffsets(brokers: string, groupId: string, topics: string[]): Promise<Record<string, number>> {
+/** Committed offsets of consumer groups, summed per topic ({} before the first commit), over one admin connection. */
+export async function offsetReader(brokers: string) {
   const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
+  return {
+    async committed(groupId: string, topics: string[]): Promise<Record<string, number>> {
+      const offsets = await admin.fetchOffsets({ groupId, topics });
+      return Object.fromEntries(offsets.map((t) => [t.topic, t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0)]));
+    },
+    close: () => admin.disconnect(),
+  };
+}
+
+export async function committedOffsets(brokers: string, groupId: string, topics: string[]): Promise<Record<string, number>> {
+  const reader = await offsetReader(brokers);
   try {
-    const offsets = await admin.fetchOffsets({ groupId, topics });
-    return Object.fromEntries(offsets.map((t) => [t.topic, t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0)]));
+    return await reader.committed(groupId, topics);
   } finally {
-    await admin.disconnect();
+    await reader.close();
   }
 }
