@@ -11,6 +11,6 @@ export default defineConfig({
     exclude: ['node_modules/**', '.kafka/**', 'data/**'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
