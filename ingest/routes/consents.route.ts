@@ -4,11 +4,12 @@ import type { FieldError } from '../../lib/errors.js';
 import { consentRecordSchema } from '../../schemas/consent.schema.js';
 import type { AcceptedMessage } from '../../schemas/messages.js';
 import { parseJsonWith } from '../../schemas/validation.js';
-import { decodeUtf8, mediaType } from '../body.js';
+import { decodeUtf8 } from '../body.js';
 import type { IngestContext } from '../context.js';
 import { rejectionOf } from '../rejections.js';
+import { acceptMediaType, authorize, rawBody } from '../guards.js';
 
-const ndjsonTypes = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl']);
+const ndjsonTypes = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
 /**
  * The company's own consent records: one JSON object, or NDJSON with one record a line.
@@ -16,22 +17,11 @@ const ndjsonTypes = new Set(['application/x-ndjson', 'application/ndjson', 'appl
  */
 export function consentRoutes(app: FastifyInstance, ctx: IngestContext): void {
   app.post('/consents', async (req, reply) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const auth = ctx.authenticate(req.headers, raw);
-    if (!auth.ok) {
-      await ctx.sink.reject(rejectionOf(req, { status: 401, reason: auth.reason, integration: auth.integration?.name ?? null }));
-      req.outcome = auth.reason;
-      return reply.code(401).send({ error: 'unauthorized', message: auth.reason.replaceAll('_', ' ') });
-    }
-    const integration = auth.integration.name;
-    req.integration = integration;
-    const type = mediaType(req.headers['content-type']);
-    const ndjson = ndjsonTypes.has(type);
-    if (!ndjson && type !== 'application/json') {
-      await ctx.sink.reject(rejectionOf(req, { status: 415, reason: 'unsupported_media_type', integration, paths: ['content-type'] }));
-      req.outcome = 'unsupported_media_type';
-      return reply.code(415).send({ error: 'unsupported_media_type', message: 'Content-Type must be application/json or application/x-ndjson' });
-    }
+    const integration = await authorize(req, reply, ctx);
+    const type = integration === null ? null : await acceptMediaType(req, reply, ctx, ['application/json', ...ndjsonTypes]);
+    if (integration === null || type === null) return reply;
+    const raw = rawBody(req);
+    const ndjson = ndjsonTypes.includes(type);
     const text = decodeUtf8(raw);
     const lines = text === null ? [] : ndjson ? text.split('\n').map((l, i) => ({ line: i + 1, text: l.replace(/\r$/, '') })).filter((l) => l.text.trim() !== '') : [{ line: 1, text }];
     const receivedAt = new Date().toISOString();

@@ -2,29 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../../lib/hash.js';
 import type { PayloadKind } from '../../schemas/messages.js';
 import { payloadContracts, validatePayload, type ValidatedPayload } from '../../schemas/payloads.js';
-import { decodeUtf8, mediaType } from '../body.js';
+import { decodeUtf8 } from '../body.js';
 import type { IngestContext } from '../context.js';
-import { rejectionOf } from '../rejections.js';
+import { acceptMediaType, authorize, rawBody } from '../guards.js';
 
 /** Veriff may post either shape to either URL; the body's shape decides. */
 const webhookKinds: PayloadKind[] = ['decision', 'event'];
 
 export function webhookRoutes(app: FastifyInstance, ctx: IngestContext): void {
   const handler = (expected: PayloadKind) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const auth = ctx.authenticate(req.headers, raw);
-    if (!auth.ok) {
-      await ctx.sink.reject(rejectionOf(req, { status: 401, reason: auth.reason, integration: auth.integration?.name ?? null }));
-      req.outcome = auth.reason;
-      return reply.code(401).send({ error: 'unauthorized', message: auth.reason.replaceAll('_', ' ') });
-    }
-    const integration = auth.integration.name;
-    req.integration = integration;
-    if (mediaType(req.headers['content-type']) !== 'application/json') {
-      await ctx.sink.reject(rejectionOf(req, { status: 415, reason: 'unsupported_media_type', integration, paths: ['content-type'] }));
-      req.outcome = 'unsupported_media_type';
-      return reply.code(415).send({ error: 'unsupported_media_type', message: 'Content-Type must be application/json' });
-    }
+    const integration = await authorize(req, reply, ctx);
+    if (integration === null || (await acceptMediaType(req, reply, ctx, ['application/json'])) === null) return reply;
+    const raw = rawBody(req);
     const receivedAt = new Date().toISOString();
     const bodySha256 = sha256Hex(raw);
     const text = decodeUtf8(raw);
