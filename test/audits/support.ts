@@ -68,3 +68,46 @@ export async function seedWithSources(client: ClickHouseClient, integration: str
 
 /** 'YYYY-MM-DD hh:mm:ss.mmm', the way ClickHouse prints DateTime64(3, 'UTC'). */
 export const ch = (iso: string): string => new Date(iso).toISOString().replace('T', ' ').replace('Z', '');
+
+/**
+ * A month of one integration for report tests (June 2025): approvals, declines, a pending review,
+ * an expiry, INE outcomes of every kind, four consent violations, a duplicate late delivery and two
+ * refused requests. Daily approval rates: 06-02 50, 06-03 100, 06-04 NULL, 06-05 50, 06-06 33.33, 06-07 0.
+ */
+export async function seedMonth(client: ClickHouseClient, label: string): Promise<{ integration: string; session: (n: string | number) => string }> {
+  const ns = namespace(label);
+  const integration = ns.integration();
+  const s = ns.session;
+  const ok = (n: number, givenAt: string) => ({ kind: 'consent' as const, body: consent(s(n), { givenAt }) });
+  const m8 = decision('decision-approved-ine-match', s(8), '2025-06-06T12:00:00Z');
+  await seedWithSources(client, integration, [
+    ok(1, '2025-06-02T09:00:00Z'),
+    { kind: 'decision', body: decision('decision-approved-ine-match', s(1), '2025-06-02T10:00:00Z'), receivedAt: '2025-06-02T10:00:01Z', source: 'webhook' },
+    { kind: 'decision', body: decision('decision-declined-ine-no-match', s(2), '2025-06-02T11:00:00Z'), receivedAt: '2025-06-02T11:00:01Z', source: 'webhook' },
+    ok(3, '2025-06-03T09:00:00Z'),
+    { kind: 'decision', body: decision('decision-approved-ine-boundary-85', s(3), '2025-06-03T10:00:00Z'), receivedAt: '2025-06-03T10:00:01Z', source: 'webhook' },
+    { kind: 'consent', body: consent(s(4), { givenAt: '2025-06-04T09:00:00Z', approved: false }) },
+    { kind: 'decision', body: decision('decision-review-ine-not-completed', s(4), '2025-06-04T10:00:00Z'), receivedAt: '2025-06-04T10:00:01Z', source: 'webhook' },
+    { kind: 'decision', body: decision('decision-declined-ine-provider-failure', s(5), '2025-06-05T10:00:00Z'), receivedAt: '2025-06-05T10:00:01Z', source: 'webhook' },
+    ok(5, '2025-06-05T11:00:00Z'),
+    ok(6, '2025-06-05T09:00:00Z'),
+    {
+      kind: 'decision',
+      body: decision('decision-approved-ine-match', s(6), '2025-06-05T12:00:00Z', { ine: { faceMatch: true, faceMatchPercentage: 82, responseStatus: 'success' } }),
+      receivedAt: '2025-06-05T12:00:01Z',
+      source: 'webhook',
+    },
+    { kind: 'decision', body: decision('decision-expired-null-fields', s(7), '2025-06-06T00:00:04Z'), receivedAt: '2025-06-06T00:00:05Z', source: 'webhook' },
+    ok(8, '2025-06-06T11:00:00Z'),
+    { kind: 'decision', body: m8, receivedAt: '2025-06-06T12:00:01Z', source: 'webhook' },
+    { kind: 'decision', body: m8, receivedAt: '2025-06-06T15:00:00Z', source: 'webhook' },
+    ok(9, '2025-06-07T09:00:00Z'),
+    { kind: 'decision', body: decision('decision-declined-ine-boundary-84', s(9), '2025-06-07T10:00:00Z'), receivedAt: '2025-06-07T10:00:01Z', source: 'webhook' },
+    { kind: 'decision', body: decision('decision-declined-ine-no-match', s(10), '2025-06-06T13:00:00Z'), receivedAt: '2025-06-06T13:00:01Z', source: 'webhook' },
+  ]);
+  const reject = (n: number, at: string, sha: string) => ({
+    rejection_id: `${ns.id}-r${n}`, at: ch(at), integration, endpoint: '/webhooks/veriff/decision', status: 401, reason: 'bad_signature', paths: [], body_sha256: `${ns.id}-${sha}`, body_bytes: 64,
+  });
+  await seedRows(client, { rejection_log: [reject(1, '2025-06-08T10:00:00Z', 'a'), reject(2, '2025-06-08T10:01:00Z', 'a')] });
+  return { integration, session: s };
+}

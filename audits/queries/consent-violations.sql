@@ -1,0 +1,30 @@
+-- @name consent-violations
+-- @title INE checks without an approved consent before the check
+-- @description One row per session whose INE check falls in [from, to) and whose consent verdict is
+--   not `none`: missing (no `ine` consent at all), refused (the consent in force at the check was a
+--   refusal) or after_check (the only consent was given after the check). consent_given_at and
+--   consent_approved describe the consent record the verdict rests on (NULL when missing).
+--   latest_status is the session's latest decision.
+-- @param from DateTime64(3, 'UTC') required Start of the period, inclusive
+-- @param to DateTime64(3, 'UTC') required End of the period, exclusive
+-- @param integration Nullable(String) optional Only this integration (all integrations when absent)
+SELECT
+    a.session_id AS session_id,
+    a.integration AS integration,
+    a.ine_checked_at AS ine_checked_at,
+    a.violation AS violation,
+    a.consent_given_at AS consent_given_at,
+    a.consent_approved AS consent_approved,
+    l.status AS latest_status
+FROM ine_audit.consent_audit AS a
+LEFT JOIN
+(
+    SELECT session_id, status
+    FROM ine_audit.decisions_latest
+    WHERE session_id IN (SELECT session_id FROM ine_audit.consent_audit WHERE violation != 'none')
+) AS l ON l.session_id = a.session_id
+WHERE a.violation != 'none'
+  AND a.ine_checked_at >= {from:DateTime64(3, 'UTC')}
+  AND a.ine_checked_at < {to:DateTime64(3, 'UTC')}
+  AND ({integration:Nullable(String)} IS NULL OR a.integration = {integration:Nullable(String)})
+ORDER BY ine_checked_at, session_id
