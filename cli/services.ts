@@ -99,7 +99,7 @@ export async function startServices(
     if (bus) {
       await bus.ensureTopics(Object.values(topics));
       await bus.connectProducer();
-      sink = createKafkaSink(bus, topics, log);
+      sink = createKafkaSink(bus, topics, log, { publishTimeoutMs: config.kafka.publishTimeoutMs, retryAfterSeconds: config.kafka.retryAfterSeconds });
     } else {
       const { writer, handleDeps } = processorDeps(config, client!, log, metrics);
       batcher = createBatcher(writer, { maxRows: config.batch.maxRows, maxWaitMs: Math.min(config.batch.maxWaitMs, 20), deadlineMs: config.kafka.publishTimeoutMs });

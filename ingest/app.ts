@@ -1,10 +1,12 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { UnavailableError } from '../lib/errors.js';
 import { createAuthenticator } from './auth.js';
 import type { IngestContext } from './context.js';
+import { registerOpenApi } from './openapi.js';
 import { rejectionOf } from './rejections.js';
 import type { Sink } from './sink.js';
 import { consentRoutes } from './routes/consents.route.js';
@@ -20,16 +22,74 @@ export interface AppDeps {
   ready?: () => Promise<Record<string, boolean>>;
 }
 
+/** Durable-write latency per topic, whatever the sink (Kafka ack or embedded insert). */
+function timedSink(sink: Sink, metrics: Metrics): Sink {
+  const timed = async <T>(topic: string, write: () => Promise<T>): Promise<T> => {
+    const end = metrics.publishSeconds.startTimer({ topic });
+    const result = await write();
+    end();
+    return result;
+  };
+  return {
+    accept: (topic, messages) => timed(topic, () => sink.accept(topic, messages)),
+    quarantine: (key, message) => timed('quarantine', () => sink.quarantine(key, message)),
+    reject: (message) => sink.reject(message),
+    ready: () => sink.ready(),
+  };
+}
+
+/**
+ * Per integration (its x-auth-client key), so one misbehaving sender cannot starve the others;
+ * requests with no or an unknown key share a bucket per client address. GETs are never limited.
+ */
+async function limitRate(app: FastifyInstance, config: Config): Promise<void> {
+  if (config.rateLimitPerMinute === 0) return;
+  const known = new Set(config.integrations.map((i) => i.apiKey));
+  await app.register(rateLimit, {
+    global: true,
+    max: Math.max(1, Math.round((config.rateLimitPerMinute * config.rateLimitWindowMs) / 60_000)),
+    timeWindow: config.rateLimitWindowMs,
+    allowList: (req: FastifyRequest) => req.method !== 'POST',
+    keyGenerator: (req: FastifyRequest) => {
+      const key = req.headers['x-auth-client'];
+      return typeof key === 'string' && known.has(key) ? `integration:${key}` : `address:${req.ip}`;
+    },
+  });
+}
+
+/**
+ * Node's requestTimeout does not cover a body that trickles in after the headers (slowloris), and the
+ * idle timeout only catches silent clients: a POST must have arrived whole within the deadline, or it
+ * is answered 408 and its connection closed.
+ */
+function cutOffSlowBodies(app: FastifyInstance, deadlineMs: number): void {
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method !== 'POST' || req.raw.complete) return;
+    const timer = setTimeout(() => {
+      if (req.raw.complete || reply.sent) return;
+      req.outcome = 'request_timeout';
+      reply.code(408).header('connection', 'close').send({ error: 'request_timeout', message: `request body not received within ${deadlineMs} ms` });
+      reply.raw.once('finish', () => req.raw.socket?.destroy());
+    }, deadlineMs);
+    timer.unref();
+    req.raw.once('end', () => clearTimeout(timer));
+    reply.raw.once('close', () => clearTimeout(timer));
+  });
+}
+
 /** The ingest HTTP app; never listens (server.ts and the embedded start do). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, sink, log, metrics } = deps;
+  const { config, log, metrics } = deps;
+  const sink = timedSink(deps.sink, metrics);
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    // Node checks request deadlines only this often (30 s by default): slow clients must not outstay theirs by that much.
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.requestTimeoutMs / 4))) },
   });
 
   // HMAC needs the exact bytes: every body is read raw and parsed by the route.
@@ -60,7 +120,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       metrics.rejections.inc({ endpoint: req.routeOptions.url ?? req.url, reason });
       return reply.code(status).send({ error: reason, message: err.message });
     }
-    if (status === 429) return reply.code(429).send({ error: 'rate_limited', message: err.message });
+    if (status === 429) {
+      req.outcome = 'rate_limited';
+      await sink.reject(rejectionOf(req, { status, reason: 'rate_limited', integration: config.integrations.find((i) => i.apiKey === req.headers['x-auth-client'])?.name ?? null, body: Buffer.alloc(0) }));
+      return reply.code(429).send({ error: 'rate_limited', message: err.message });
+    }
     req.log.error({ err }, 'unhandled error');
     return reply.code(status >= 400 && status < 600 ? status : 500).send({ error: 'internal', message: 'internal error' });
   });
@@ -72,6 +136,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
+  cutOffSlowBodies(app, config.requestTimeoutMs);
+  await limitRate(app, config);
+  await registerOpenApi(app);
   healthRoutes(app, {
     ready: async () => ({ ...(await sink.ready()), ...(deps.ready ? await deps.ready() : {}) }),
     metrics,

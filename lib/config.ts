@@ -34,7 +34,11 @@ const envSchema = z.object({
   ALLOW_LEGACY_SIGNATURE: boolFromEnv(false),
 
   BODY_LIMIT_BYTES: intFromEnv(1_048_576, 1024),
+  // A client must have sent its whole request within this long (slow clients get 408 and are closed).
+  REQUEST_TIMEOUT_MS: intFromEnv(30_000, 100),
   RATE_LIMIT_PER_MINUTE: intFromEnv(6000, 0),
+  // The window RATE_LIMIT_PER_MINUTE is counted over (scaled to it); 0 requests = no limit.
+  RATE_LIMIT_WINDOW_MS: intFromEnv(60_000, 1000),
 
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_CLIENT_ID: z.string().default('ine-audit'),
@@ -44,6 +48,10 @@ const envSchema = z.object({
   KAFKA_REPLICATION_FACTOR: intFromEnv(1, 1),
   KAFKA_PUBLISH_TIMEOUT_MS: intFromEnv(5000, 100),
   KAFKA_RETRY_AFTER_SECONDS: intFromEnv(30, 1),
+  // How long a silent (e.g. SIGKILLed) consumer keeps its partitions; the broker allows 6000 at least.
+  KAFKA_SESSION_TIMEOUT_MS: intFromEnv(30_000, 1000),
+  // How often a processor measures its consumer lag (0 = never).
+  KAFKA_LAG_INTERVAL_MS: intFromEnv(10_000, 0),
 
   CLICKHOUSE_URL: z.string().url().optional(),
   CLICKHOUSE_USER: z.string().optional(),
@@ -68,7 +76,9 @@ export type Config = Readonly<{
   integrations: readonly Integration[];
   allowLegacySignature: boolean;
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
   rateLimitPerMinute: number;
+  rateLimitWindowMs: number;
   kafka: Readonly<{
     brokers: string[] | undefined;
     clientId: string;
@@ -78,6 +88,8 @@ export type Config = Readonly<{
     replicationFactor: number;
     publishTimeoutMs: number;
     retryAfterSeconds: number;
+    sessionTimeoutMs: number;
+    lagIntervalMs: number;
   }>;
   clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined }>;
   batch: Readonly<{ maxRows: number; maxWaitMs: number; retryMaxMs: number }>;
@@ -131,7 +143,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     integrations: Object.freeze(parseIntegrations(env)),
     allowLegacySignature: env.ALLOW_LEGACY_SIGNATURE,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    rateLimitWindowMs: env.RATE_LIMIT_WINDOW_MS,
     kafka: Object.freeze({
       brokers: brokers && brokers.length > 0 ? brokers : undefined,
       clientId: env.KAFKA_CLIENT_ID,
@@ -141,6 +155,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
       retryAfterSeconds: env.KAFKA_RETRY_AFTER_SECONDS,
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+      lagIntervalMs: env.KAFKA_LAG_INTERVAL_MS,
     }),
     clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD }),
     batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS, maxWaitMs: env.BATCH_MAX_WAIT_MS, retryMaxMs: env.INSERT_RETRY_MAX_MS }),

@@ -20,10 +20,18 @@ export interface KafkaBus {
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
   ping(timeoutMs?: number): Promise<boolean>;
   consumer(options: { groupId: string; maxWaitMs: number; sessionTimeoutMs?: number }): Consumer;
+  /** Per partition: messages written but not yet committed by the group (the whole log when nothing is committed). */
+  groupLag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
   disconnect(): Promise<void>;
 }
 
 export type { Consumer, EachBatchPayload };
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}
 
 const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -59,6 +67,35 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
   });
 
   let producer: Producer | null = null;
+  let connecting: Promise<Producer> | null = null;
+
+  const ensureProducer = (): Promise<Producer> => {
+    if (producer) return Promise.resolve(producer);
+    connecting ??= (async () => {
+      const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } });
+      try {
+        await p.connect();
+        producer = p;
+        return p;
+      } finally {
+        connecting = null;
+      }
+    })();
+    return connecting;
+  };
+
+  /**
+   * kafkajs rolls the idempotent sequence numbers back whenever a send fails, also when the broker did
+   * append the batch and only the answer was lost (broker stopping, timeout). The next batch would then
+   * reuse those numbers and the broker would drop it as a duplicate while acknowledging it: accepted
+   * webhooks lost. So a failed send retires its producer (its connections close, which also ends its
+   * background retries); the next publish connects a new one with a fresh producer id.
+   */
+  const retireProducer = (p: Producer) => {
+    if (producer !== p) return;
+    producer = null;
+    p.disconnect().catch((err) => log.debug({ err }, 'retired producer did not disconnect cleanly'));
+  };
   let admin: Admin | null = null;
   const consumers: Consumer[] = [];
 
@@ -85,21 +122,24 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
     },
 
     async connectProducer() {
-      if (producer) return;
-      const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 } });
-      await p.connect();
-      producer = p;
+      await ensureProducer();
     },
 
     async publish(topic, messages) {
-      if (!producer) throw new UnavailableError('producer not connected', config.kafka.retryAfterSeconds);
+      let p: Producer;
+      try {
+        p = await timeout(ensureProducer(), config.kafka.publishTimeoutMs, 'producer connect');
+      } catch (err) {
+        throw new UnavailableError('Kafka producer not connected', config.kafka.retryAfterSeconds, { cause: err });
+      }
       try {
         await timeout(
-          producer.send({ topic, acks: -1, timeout: config.kafka.publishTimeoutMs, messages: messages.map((m) => ({ key: m.key, value: m.value })) }),
+          p.send({ topic, acks: -1, timeout: config.kafka.publishTimeoutMs, messages: messages.map((m) => ({ key: m.key, value: m.value })) }),
           config.kafka.publishTimeoutMs,
           'publish',
         );
       } catch (err) {
+        retireProducer(p);
         throw new UnavailableError(`Kafka publish to ${topic} failed`, config.kafka.retryAfterSeconds, { cause: err });
       }
     },
@@ -114,11 +154,15 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
       }
     },
 
-    consumer({ groupId, maxWaitMs, sessionTimeoutMs = 30_000 }) {
+    consumer({ groupId, maxWaitMs, sessionTimeoutMs = config.kafka.sessionTimeoutMs }) {
       const c = kafka.consumer({
         groupId,
         allowAutoTopicCreation: false,
         maxWaitTimeInMs: maxWaitMs,
+        // Batches as large as the writer inserts at once (~2-3 KB a decision): kafkajs's 1 MiB default
+        // hands over a few hundred messages per partition, and ClickHouse pays per insert, not per row.
+        maxBytesPerPartition: 16 * 1024 * 1024,
+        maxBytes: 48 * 1024 * 1024,
         sessionTimeout: sessionTimeoutMs,
         heartbeatInterval: Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
         retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
@@ -127,8 +171,24 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
       return c;
     },
 
+    async groupLag(groupId, topics) {
+      const a = await getAdmin();
+      const [committed, ends] = await Promise.all([
+        a.fetchOffsets({ groupId, topics }),
+        Promise.all(topics.map(async (topic) => ({ topic, partitions: await a.fetchTopicOffsets(topic) }))),
+      ]);
+      const committedAt = new Map(committed.flatMap((t) => t.partitions.map((p) => [`${t.topic}/${p.partition}`, Number(p.offset)] as const)));
+      return ends.flatMap(({ topic, partitions }) =>
+        partitions.map((p) => {
+          const at = committedAt.get(`${topic}/${p.partition}`) ?? -1;
+          return { topic, partition: p.partition, lag: Math.max(0, Number(p.high) - (at >= 0 ? at : Number(p.low))) };
+        }),
+      );
+    },
+
     async disconnect() {
       await Promise.allSettled(consumers.map((c) => c.disconnect()));
+      await connecting?.catch(() => null);
       await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
       producer = null;
       admin = null;

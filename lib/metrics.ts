@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process; each service registers what it measures. */
 export function createMetrics() {
@@ -11,6 +11,7 @@ export function createMetrics() {
   const insertSeconds = new Histogram({ name: 'ine_audit_clickhouse_insert_seconds', help: 'ClickHouse insert latency by table', labelNames: ['table'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
   const insertedRows = new Counter({ name: 'ine_audit_clickhouse_rows_total', help: 'Rows inserted into ClickHouse by table', labelNames: ['table'] as const, registers: [registry] });
   const deadLetters = new Counter({ name: 'ine_audit_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['topic'] as const, registers: [registry] });
-  return { registry, requests, rejections, publishSeconds, batchSize, insertSeconds, insertedRows, deadLetters };
+  const consumerLag = new Gauge({ name: 'ine_audit_consumer_lag_messages', help: 'Messages on a partition not yet committed by the processor group', labelNames: ['topic', 'partition'] as const, registers: [registry] });
+  return { registry, requests, rejections, publishSeconds, batchSize, insertSeconds, insertedRows, deadLetters, consumerLag };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

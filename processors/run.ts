@@ -23,6 +23,8 @@ export interface ProcessorDeps {
   lagIntervalMs?: number;
 }
 
+const PARTITIONS_CONCURRENTLY = 3;
+
 /** Topics a processor consumes: everything ingest publishes. */
 export const consumedKinds: TopicKind[] = ['decisions', 'events', 'consents', 'quarantine', 'rejections'];
 
@@ -98,6 +100,9 @@ export async function startProcessor(deps: ProcessorDeps): Promise<{ consumer: C
   }
 
   await consumer.run({
+    // Partitions are independent (each resolves and commits only its own offsets): while one waits
+    // for ClickHouse, another normalizes.
+    partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
     eachBatchAutoResolve: false,
     autoCommit: false,
     eachBatch: async (payload) => {

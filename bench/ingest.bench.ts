@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { benchIntegration, decisionBody, figure, freePort, serviceEnv, sign, spawnEntry, type BenchContext, type Child, type Figure } from './lib.js';
+
+/**
+ * Ingest: signed decision webhooks per second and latency (HMAC, zod validation, Kafka acks=all or
+ * the embedded insert) against a bare Fastify route on the same machine, same requests, same load.
+ */
+
+const path = '/webhooks/veriff/decision';
+const CONNECTIONS = 64;
+
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** autocannon against one server with a pool of signed, realistic payloads (a fresh session each). */
+async function load(url: string, seconds: number): Promise<LoadResult> {
+  const pool = Array.from({ length: 2000 }, (_, i) => {
+    const body = decisionBody(i);
+    return { body, headers: { 'content-type': 'application/json', 'x-auth-client': benchIntegration.apiKey, 'x-hmac-signature': sign(body) } };
+  });
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{
+      method: 'POST',
+      path,
+      setupRequest: (req) => {
+        const r = pool[next++ % pool.length]!;
+        return { ...req, body: r.body, headers: r.headers };
+      },
+    }],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+async function measure(name: string, start: () => Promise<Child & { url: string }>, seconds: number, ctx: BenchContext): Promise<LoadResult> {
+  const server = await start();
+  try {
+    await load(server.url, Math.max(1, Math.round(seconds / 5))); // warm-up: JIT, connections, producer
+    const r = await load(server.url, seconds);
+    ctx.log(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+    if (r.non2xx || r.errors) ctx.log(`${name}: WARNING ${r.non2xx} non-2xx answers and ${r.errors} errors`);
+    return r;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function bare(): Promise<Child & { url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return { ...(await spawnEntry('bench/bare-server.ts', { PORT: String(port) }, { readyUrl: `${url}/healthz` })), url };
+}
+
+async function ingest(env: Record<string, string>, entry: string): Promise<Child & { url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = await spawnEntry(entry, serviceEnv({ PORT: String(port), ADMIN_PORT: String(await freePort()), ...env }), { readyUrl: `${url}/readyz`, readyTimeoutMs: 90_000 });
+  return { ...child, url };
+}
+
+export async function benchIngest(ctx: BenchContext): Promise<Figure[]> {
+  const seconds = Math.max(3, Math.round(15 * ctx.scale));
+  const dataDir = mkdtempSync(join(tmpdir(), 'ine-bench-ingest-'));
+  try {
+    const base = await measure('bare fastify route', bare, seconds, ctx);
+    const prefix = `bench-${randomUUID().slice(0, 8)}.`;
+    const kafka = await measure('ingest (kafka)', () => ingest({ KAFKA_BROKERS: ctx.brokers, KAFKA_TOPIC_PREFIX: prefix, DATA_DIR: join(dataDir, 'kafka') }, 'ingest/server.ts'), seconds, ctx);
+    const embedded = await measure('ingest (embedded)', () => ingest({ DATA_DIR: join(dataDir, 'embedded') }, 'cli/start.ts'), seconds, ctx);
+    const note = `${CONNECTIONS} connections, ${seconds} s, same signed payloads`;
+    return [
+      figure('bare_route_rps', base.rps, 'req/s', null, { note }),
+      figure('ingest_rps', kafka.rps, 'req/s', base.rps, { goal: '≥ 0.5 × bare', met: kafka.rps >= 0.5 * base.rps, note: kafka.non2xx ? `${kafka.non2xx} non-2xx` : undefined }),
+      figure('ingest_p50_ms', kafka.p50, 'ms', base.p50),
+      figure('ingest_p99_ms', kafka.p99, 'ms', base.p99),
+      figure('embedded_ingest_rps', embedded.rps, 'req/s', base.rps, { note: `no Kafka: durable = inserted in chdb${embedded.non2xx ? `; ${embedded.non2xx} non-2xx` : ''}` }),
+      figure('embedded_ingest_p50_ms', embedded.p50, 'ms', base.p50),
+      figure('embedded_ingest_p99_ms', embedded.p99, 'ms', base.p99),
+    ];
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { rowVersionClock } from '../cli/services.js';
+import { createClickHouse } from '../lib/clickhouse.js';
+import { loadConfig } from '../lib/config.js';
+import { migrate } from '../lib/migrate.js';
+import { createPseudonymizer } from '../lib/pseudonym.js';
+import { mergeRows, normalizeAccepted } from '../processors/handle.js';
+import { createRowWriter } from '../processors/writer.js';
+import type { AcceptedMessage } from '../schemas/messages.js';
+import type { TableRows } from '../schemas/rows.js';
+import { decisionBody, sha256 } from './lib.js';
+
+/**
+ * The processor benchmark's insert floor, in a process of its own (chdb: one store per process):
+ * the rows of BENCH_ROWS decisions, normalized beforehand (untimed), inserted in batches of
+ * BATCH_MAX_ROWS decisions through the same RowWriter. Prints {"eps": decisions per second, "msPerTable"}.
+ */
+const rows = Number(process.env.BENCH_ROWS ?? 10_000);
+const config = loadConfig();
+const client = createClickHouse(config);
+await migrate(client, { rawRetentionDays: config.rawRetentionDays });
+const deps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
+
+const batches: TableRows[] = [];
+for (let i = 0; i < rows; i += config.batch.maxRows) {
+  const batch: TableRows = {};
+  for (let j = i; j < Math.min(rows, i + config.batch.maxRows); j++) {
+    const body = decisionBody(j);
+    const message: AcceptedMessage = { v: 1, kind: 'decision', deliveryId: randomUUID(), integration: 'bench', receivedAt: new Date().toISOString(), source: 'webhook', bodySha256: sha256(body), body };
+    const outcome = normalizeAccepted(message, deps);
+    if (outcome.type !== 'ok') throw new Error(outcome.error);
+    mergeRows(batch, outcome.rows);
+  }
+  batches.push(batch);
+}
+
+const perTable: Record<string, number> = {};
+const writer = createRowWriter(client, pino({ level: 'warn' }), (table, _n, ms) => void (perTable[table] = (perTable[table] ?? 0) + ms));
+const started = performance.now();
+for (const batch of batches) await writer.write(batch);
+const ms = performance.now() - started;
+await client.close();
+console.log(JSON.stringify({ eps: (rows / ms) * 1000, msPerTable: Object.fromEntries(Object.entries(perTable).map(([t, v]) => [t, Math.round(v)])) }));
+process.exit(0);

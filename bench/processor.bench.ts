@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { pino } from 'pino';
+import { loadConfig } from '../lib/config.js';
+import { createKafkaBus } from '../lib/kafka.js';
+import { topicsFor } from '../schemas/topics.js';
+import { decisionBody, figure, freePort, serviceEnv, sha256, spawnEntry, type BenchContext, type Figure } from './lib.js';
+
+/**
+ * Processor: decisions per second from Kafka into ClickHouse (parse, validate, normalize, batch insert),
+ * against its two floors measured in the same run: the same kafkajs consumer doing nothing, and the
+ * same rows inserted directly (bench/insert-worker.ts). The baseline is the time of both back to back.
+ */
+
+export function acceptedMessage(i: number): { key: string; value: string } {
+  const sessionId = randomUUID();
+  const body = decisionBody(i, sessionId);
+  const message = { v: 1, kind: 'decision', deliveryId: randomUUID(), integration: 'bench', receivedAt: new Date().toISOString(), source: 'webhook', bodySha256: sha256(body), body };
+  return { key: sessionId, value: JSON.stringify(message) };
+}
+
+/** Loads N accepted decision messages into the decisions topic (untimed). */
+async function preload(brokers: string, topic: string, n: number): Promise<void> {
+  const producer = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  const inFlight = new Set<Promise<unknown>>();
+  for (let i = 0; i < n; i += 1000) {
+    const messages = Array.from({ length: Math.min(1000, n - i) }, (_, j) => acceptedMessage(i + j));
+    const p = producer.send({ topic, acks: 1, compression: CompressionTypes.None, messages }).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= 4) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  await producer.disconnect();
+}
+
+async function committed(admin: ReturnType<Kafka['admin']>, groupId: string, topic: string): Promise<number> {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+}
+
+/** The same consumer settings as the processor (lib/kafka.ts), eachBatch doing nothing but commit. */
+async function bareConsumer(brokers: string, prefix: string, topic: string, n: number): Promise<number> {
+  const config = loadConfig({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `bare-${randomUUID().slice(0, 8)}` });
+  const bus = createKafkaBus(config, pino({ level: 'silent' }));
+  const consumer = bus.consumer({ groupId: config.kafka.groupId, maxWaitMs: config.batch.maxWaitMs });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let seen = 0;
+  // The clock starts when the group is joined, so the first fetch counts.
+  let first = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => void (first ||= performance.now()));
+  let resolveDone!: (ms: number) => void;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  await consumer.run({
+    eachBatchAutoResolve: false,
+    autoCommit: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      first ||= performance.now();
+      for (const m of batch.messages) void m.value?.length;
+      const last = batch.messages.at(-1);
+      if (!last) return;
+      resolveOffset(last.offset);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      await heartbeat();
+      seen += batch.messages.length;
+      if (seen >= n) resolveDone(performance.now() - first);
+    },
+  });
+  const ms = await done;
+  await bus.disconnect();
+  return (n / ms) * 1000;
+}
+
+async function directInsert(n: number, batchRows: number, log: (m: string) => void): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ine-bench-insert-'));
+  try {
+    const child = await spawnEntry('bench/insert-worker.ts', serviceEnv({ DATA_DIR: dataDir, BENCH_ROWS: String(n), BATCH_MAX_ROWS: String(batchRows) }));
+    const code = await child.exited;
+    const line = child.output().trim().split('\n').reverse().find((l) => l.startsWith('{"eps"'));
+    if (code !== 0 || !line) throw new Error(`insert worker failed:\n${child.output()}`);
+    const result = JSON.parse(line) as { eps: number; msPerTable: Record<string, number> };
+    log(`direct insert time per table (ms): ${JSON.stringify(result.msPerTable)}`);
+    return result.eps;
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function processor(ctx: BenchContext, prefix: string, topic: string, n: number, extraEnv: Record<string, string> = {}): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ine-bench-processor-'));
+  const groupId = `proc-${randomUUID().slice(0, 8)}`;
+  const admin = new Kafka({ brokers: ctx.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const child = await spawnEntry('processors/main.ts', serviceEnv({ KAFKA_BROKERS: ctx.brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, DATA_DIR: dataDir, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()), ...extraEnv }));
+  try {
+    // The clock starts at the first commit (start-up, chdb and migrations excluded) and stops at the last.
+    let start: { at: number; done: number } | null = null;
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const done = await committed(admin, groupId, topic);
+      const at = performance.now();
+      if (!start && done > 0) start = { at, done };
+      if (start && done >= n) return ((n - start.done) / (at - start.at)) * 1000;
+      if (Date.now() > deadline || child.child.exitCode !== null) throw new Error(`processor did not finish (${done}/${n}):\n${child.output()}`);
+      await sleep(20);
+    }
+  } finally {
+    await child.stop();
+    await admin.disconnect();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function benchProcessor(ctx: BenchContext): Promise<Figure[]> {
+  const n = Math.max(10_000, Math.round(200_000 * ctx.scale));
+  const prefix = `bench-${randomUUID().slice(0, 8)}.`;
+  const topics = topicsFor(prefix);
+  const bus = createKafkaBus(loadConfig({ KAFKA_BROKERS: ctx.brokers }), pino({ level: 'silent' }));
+  await bus.ensureTopics(Object.values(topics));
+  await bus.disconnect();
+  const t0 = Date.now();
+  await preload(ctx.brokers, topics.decisions, n);
+  ctx.log(`preloaded ${n} decisions in ${Date.now() - t0} ms`);
+
+  const consume = await bareConsumer(ctx.brokers, prefix, topics.decisions, n);
+  ctx.log(`bare consumer: ${Math.round(consume)} msg/s`);
+  const batchRows = loadConfig({}).batch.maxRows;
+  const insert = await directInsert(n, batchRows, ctx.log);
+  ctx.log(`direct insert of the same rows: ${Math.round(insert)} decisions/s`);
+  const eps = await processor(ctx, prefix, topics.decisions, n);
+  ctx.log(`processor: ${Math.round(eps)} decisions/s`);
+  const baseline = 1 / (1 / consume + 1 / insert);
+  const note = `${n} decisions, 3 partitions, batches of ${batchRows}`;
+  return [
+    figure('processor_eps', eps, 'decisions/s', baseline, { goal: '≥ 0.5 × baseline, ≥ 20,000/s', met: eps >= 0.5 * baseline && eps >= 20_000, note }),
+    figure('processor_bare_consume_eps', consume, 'msg/s', null, { note: 'baseline part: kafkajs consumer doing nothing' }),
+    figure('processor_direct_insert_eps', insert, 'decisions/s', null, { note: 'baseline part: the same rows inserted directly' }),
+  ];
+}
