@@ -64,6 +64,8 @@ bar?.start(statSync(file).size, 0, summary);
 const receivedAt = new Date().toISOString();
 let bytes = 0;
 let batch: Pending[] = [];
+// One batch in flight while the next is parsed; batches still land one after another.
+let inFlight: Promise<void> = Promise.resolve();
 try {
   for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
     bytes += Buffer.byteLength(text) + 1;
@@ -91,11 +93,14 @@ try {
       message: { v: 1, kind: validated.kind, deliveryId: `import:${bodySha256}`, integration: values.integration!, receivedAt, source: 'import', bodySha256, body: text },
     });
     if (batch.length >= batchSize) {
-      await flush(intake, batch);
+      await inFlight;
+      inFlight = flush(intake, batch);
+      inFlight.catch(() => {}); // surfaced by the next await, not as an unhandled rejection
       batch = [];
       bar?.update(bytes, summary);
     }
   }
+  await inFlight;
   await flush(intake, batch);
   bar?.update(bytes, summary);
 } finally {

@@ -11,7 +11,7 @@ import type { AcceptedMessage } from '../schemas/messages.js';
 import { topicsFor } from '../schemas/topics.js';
 import { createKafkaSink } from '../ingest/kafka-sink.js';
 import type { AcceptedTopic } from '../ingest/sink.js';
-import { handleMessage, mergeRows } from '../processors/handle.js';
+import { mergeRows, normalizeAccepted } from '../processors/handle.js';
 import { createRowWriter } from '../processors/writer.js';
 import type { TableRows } from '../schemas/rows.js';
 import { rowVersionClock } from './services.js';
@@ -67,10 +67,11 @@ export async function openIntake(base: Config): Promise<Intake> {
   const writer = createRowWriter(client, log);
   const deps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
   return {
-    async accept(topic, messages) {
+    async accept(_topic, messages) {
       const rows: TableRows = {};
       for (const { message } of messages) {
-        const outcome = handleMessage(topic, JSON.stringify(message), deps);
+        // Already parsed and validated by the caller: skip the envelope's JSON round trip.
+        const outcome = normalizeAccepted(message, deps);
         if (outcome.type === 'dlq') throw new Error(outcome.error);
         mergeRows(rows, outcome.rows);
       }
