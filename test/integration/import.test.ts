@@ -13,7 +13,8 @@ describe('npm run import', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ine-audit-import-'));
   const integration = `import-${randomUUID().slice(0, 8)}`;
   const clickhouseUrl = inject('services').clickhouseUrl;
-  const env: Record<string, string> = { DATA_DIR: join(dir, 'data'), PSEUDONYM_PEPPER: 'test-pepper-0123456789abcdef', ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl } : {}) };
+  // Embedded on purpose (no processor runs here), whatever KAFKA_BROKERS the test run has.
+  const env: Record<string, string> = { KAFKA_BROKERS: '', DATA_DIR: join(dir, 'data'), PSEUDONYM_PEPPER: 'test-pepper-0123456789abcdef', ...(clickhouseUrl ? { CLICKHOUSE_URL: clickhouseUrl } : {}) };
   let client: ClickHouseClient | null = null;
   afterAll(async () => {
     await client?.close();
