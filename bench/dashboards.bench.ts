@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { createClickHouse, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
 import { migrate } from '../lib/migrate.js';
+import type { Figure } from './lib.js';
 import { ALL, expandMacros, interpolatePanelQuery, type QueryContext } from '../dashboards/macros.js';
 import { baselineSql, loadDashboards, panelContext, panelsOf, relativeRange, variableSql } from '../test/dashboards/panels.js';
 
@@ -16,13 +17,7 @@ import { baselineSql, loadDashboards, panelContext, panelsOf, relativeRange, var
  * reads base tables only. Not a vitest test: run it alone or through bench/run.ts.
  */
 
-export interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-}
+export type { Figure } from './lib.js';
 
 const RUNS = 5;
 const BASELINE_LIMIT_S = 180;

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { repoRoot, type BenchContext, type Figure } from './lib.js';
+import { portOpen } from '../test/helpers/services.js';
 import { benchIngest } from './ingest.bench.js';
 import { benchProcessor } from './processor.bench.js';
 import { benchE2e } from './e2e.bench.js';
@@ -23,16 +23,6 @@ const env = z
 const run = promisify(execFile);
 const log = (message: string) => console.error(`[bench] ${message}`);
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = new Socket();
-    s.setTimeout(1000);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-    s.connect(port, '127.0.0.1');
-  });
-}
 
 async function broker(): Promise<{ brokers: string; stop: () => Promise<void> }> {
   if (env.KAFKA_BROKERS) return { brokers: env.KAFKA_BROKERS, stop: async () => {} };
