@@ -11,9 +11,8 @@ import type { AcceptedMessage } from '../schemas/messages.js';
 import { topicsFor } from '../schemas/topics.js';
 import { createKafkaSink } from '../ingest/kafka-sink.js';
 import type { AcceptedTopic } from '../ingest/sink.js';
-import { mergeRows, normalizeAccepted } from '../processors/handle.js';
-import { createRowWriter } from '../processors/writer.js';
-import type { TableRows } from '../schemas/rows.js';
+import { createBatcher, createRowWriter } from '../processors/writer.js';
+import { createInlineSink } from '../processors/inline-sink.js';
 import { rowVersionClock } from './services.js';
 import type { RunQuery } from './admin-client.js';
 
@@ -64,19 +63,12 @@ export async function openIntake(base: Config): Promise<Intake> {
   }
   const client = createClickHouse(config);
   await migrate(client, { rawRetentionDays: config.rawRetentionDays });
-  const writer = createRowWriter(client, log);
-  const deps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
+  // Nobody holds the store: write through the same inline sink `npm start` uses.
+  const batcher = createBatcher(createRowWriter(client, log), { maxRows: config.batch.maxRows, maxWaitMs: 0, deadlineMs: config.batch.retryMaxMs });
+  const handleDeps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
+  const sink = createInlineSink({ batcher, handleDeps, client, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
   return {
-    async accept(_topic, messages) {
-      const rows: TableRows = {};
-      for (const { message } of messages) {
-        // Already parsed and validated by the caller: skip the envelope's JSON round trip.
-        const outcome = normalizeAccepted(message, deps);
-        if (outcome.type === 'dlq') throw new Error(outcome.error);
-        mergeRows(rows, outcome.rows);
-      }
-      await writer.write(rows, { deadlineMs: config.batch.retryMaxMs });
-    },
+    accept: sink.accept,
     query: (query, params = {}) => queryRows(client, query, params),
     via: config.clickhouse.url ?? `chdb ${config.dataDir}`,
     close: () => client.close(),
