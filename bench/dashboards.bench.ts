@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { createClickHouse, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
 import { migrate } from '../lib/migrate.js';
-import type { Figure } from './lib.js';
+import { figure, type Figure } from './lib.js';
 import { ALL, expandMacros, interpolatePanelQuery, type QueryContext } from '../dashboards/macros.js';
 import { baselineSql, loadDashboards, panelContext, panelsOf, relativeRange, variableSql } from '../test/dashboards/panels.js';
 
@@ -148,7 +148,7 @@ export async function benchDashboards(opts: { scale: number; log: (s: string) =>
         const base = baselineSql(panel.targets[0]!.rawSql);
         const baseline = base === null ? null : await timeMs(client, interpolatePanelQuery(base, ctx), 1, { max_execution_time: BASELINE_LIMIT_S }).catch(() => null);
         const name = `panel_${slug(d.uid.replace(/^ine-audit-/, ''))}_${slug(panel.title)}_ms`;
-        figures.push({ name, value: Math.round(value), unit: 'ms', baseline: baseline === null ? null : Math.round(baseline), ratio: baseline === null ? null : Number((baseline / value).toFixed(1)) });
+        figures.push(figure(name, Math.round(value), 'ms', baseline === null ? null : Math.round(baseline), { goal: '< 500 ms', met: value < 500 }));
         opts.log(`${name}: ${value.toFixed(0)} ms${baseline === null ? '' : ` (views: ${baseline.toFixed(0)} ms)`}`);
       }
     }
