@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# package.json overrides point chdb's unpublished platform libraries here.
+COPY scripts/npm ./scripts/npm
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY lib ./lib
 COPY schemas ./schemas
