@@ -14,6 +14,8 @@ COPY admin ./admin
 COPY cli ./cli
 COPY audits ./audits
 COPY tsconfig.json ./
+# DATA_DIR holds generated local secrets (admin token) even with a ClickHouse server.
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
 CMD ["npm", "run", "ingest"]
