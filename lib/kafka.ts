@@ -114,10 +114,27 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
       const existing = new Set(await a.listTopics());
       const missing = topics.filter((t) => !existing.has(t));
       if (missing.length === 0) return;
-      await a.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor })),
-      });
+      try {
+        await a.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor })),
+        });
+      } catch (err) {
+        // A broker that just started may create the topics but fail the leader wait; only a topic
+        // that still does not exist is a real failure.
+        const now = new Set(await a.listTopics());
+        if (!missing.every((t) => now.has(t))) throw err;
+        log.warn({ err, topics: missing }, 'topics created, leader wait failed; polling metadata');
+      }
+      // createTopics' waitForLeaders can return before the broker serves the partitions (seen right
+      // after a broker start as "does not host this topic-partition"): wait until every one has a leader.
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const { topics: meta } = await a.fetchTopicMetadata({ topics: missing }).catch(() => ({ topics: [] as Array<{ partitions: Array<{ leader: number }> }> }));
+        const ready = meta.length === missing.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (ready || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       log.info({ topics: missing }, 'topics created');
     },
 
