@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { createLogger } from '../lib/logger.js';
 import type { Config } from '../lib/config.js';
 import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
 import { createKafkaBus } from '../lib/kafka.js';
@@ -25,7 +26,6 @@ export interface Intake {
   close(): Promise<void>;
 }
 
-const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 /**
  * For import and replay: Kafka when KAFKA_BROKERS is set; otherwise the running service that owns
@@ -33,6 +33,8 @@ const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
  */
 export async function openIntake(base: Config): Promise<Intake> {
   const config = withLocalSecrets(base, { integrations: false });
+  // A CLI's stdout is its result; its logs go to stderr, and only from warn unless asked for more.
+  const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'warn', pino.destination(2));
   if (config.kafka.brokers) {
     const bus = createKafkaBus(config, log);
     const topics = topicsFor(config.kafka.topicPrefix);
