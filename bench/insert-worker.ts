@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { rowVersionClock } from '../cli/services.js';
 import { createClickHouse } from '../lib/clickhouse.js';
 import { loadConfig } from '../lib/config.js';
 import { migrate } from '../lib/migrate.js';
-import { createPseudonymizer } from '../lib/pseudonym.js';
-import { mergeRows, normalizeAccepted } from '../processors/handle.js';
+import { handleDepsFor, mergeRows, normalizeAccepted } from '../processors/handle.js';
 import { createRowWriter } from '../processors/writer.js';
 import type { AcceptedMessage } from '../schemas/messages.js';
 import type { TableRows } from '../schemas/rows.js';
@@ -20,7 +18,7 @@ const rows = Number(process.env.BENCH_ROWS ?? 10_000);
 const config = loadConfig();
 const client = createClickHouse(config);
 await migrate(client, { rawRetentionDays: config.rawRetentionDays });
-const deps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
+const deps = handleDepsFor(config.pseudonymPepper!);
 
 const batches: TableRows[] = [];
 for (let i = 0; i < rows; i += config.batch.maxRows) {

@@ -7,14 +7,13 @@ import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
 import { createKafkaBus } from '../lib/kafka.js';
 import { adminFile, withLocalSecrets } from '../lib/local-secrets.js';
 import { migrate } from '../lib/migrate.js';
-import { createPseudonymizer } from '../lib/pseudonym.js';
+import { handleDepsFor } from '../processors/handle.js';
 import type { AcceptedMessage } from '../schemas/messages.js';
 import { topicsFor } from '../schemas/topics.js';
 import { createKafkaSink } from '../ingest/kafka-sink.js';
 import type { AcceptedTopic } from '../ingest/sink.js';
 import { createBatcher, createRowWriter } from '../processors/writer.js';
 import { createInlineSink } from '../processors/inline-sink.js';
-import { rowVersionClock } from './services.js';
 import type { RunQuery } from './admin-client.js';
 
 export interface Intake {
@@ -67,7 +66,7 @@ export async function openIntake(base: Config): Promise<Intake> {
   await migrate(client, { rawRetentionDays: config.rawRetentionDays });
   // Nobody holds the store: write through the same inline sink `npm start` uses.
   const batcher = createBatcher(createRowWriter(client, log), { maxRows: config.batch.maxRows, maxWaitMs: 0, deadlineMs: config.batch.retryMaxMs });
-  const handleDeps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
+  const handleDeps = handleDepsFor(config.pseudonymPepper!);
   const sink = createInlineSink({ batcher, handleDeps, client, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
   return {
     accept: sink.accept,

@@ -7,7 +7,6 @@ import { createMetrics, type Metrics } from '../lib/metrics.js';
 import { createClickHouse, isEmbedded, type ClickHouseClient } from '../lib/clickhouse.js';
 import { migrate } from '../lib/migrate.js';
 import { createKafkaBus, type KafkaBus } from '../lib/kafka.js';
-import { createPseudonymizer } from '../lib/pseudonym.js';
 import { adminFile, withLocalSecrets } from '../lib/local-secrets.js';
 import { topicsFor } from '../schemas/topics.js';
 import { buildApp } from '../ingest/app.js';
@@ -17,7 +16,7 @@ import type { Sink } from '../ingest/sink.js';
 import { startProcessor } from '../processors/run.js';
 import { createBatcher, createRowWriter } from '../processors/writer.js';
 import { createInlineSink } from '../processors/inline-sink.js';
-import type { HandleDeps } from '../processors/handle.js';
+import { handleDepsFor } from '../processors/handle.js';
 import { buildAdminApp } from '../admin/admin.app.js';
 
 export interface Services {
@@ -30,18 +29,12 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-/** Row versions only need to grow across derivations; microsecond-ish resolution keeps replays ordered. */
-export function rowVersionClock(): () => number {
-  let last = 0;
-  return () => (last = Math.max(last + 1, Date.now() * 1000));
-}
-
 function processorDeps(config: Config, client: ClickHouseClient, log: Logger, metrics: Metrics) {
   const writer = createRowWriter(client, log.child({ component: 'writer' }), (table, rows, ms) => {
     metrics.insertSeconds.observe({ table }, ms / 1000);
     metrics.insertedRows.inc({ table }, rows);
   });
-  const handleDeps: HandleDeps = { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() };
+  const handleDeps = handleDepsFor(config.pseudonymPepper!);
   return { writer, handleDeps };
 }
 

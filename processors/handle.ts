@@ -13,7 +13,7 @@ import type { DeliveryRow, TableRows } from '../schemas/rows.js';
 import type { TopicKind } from '../schemas/topics.js';
 import { parseJsonWith } from '../schemas/validation.js';
 import { toClickHouseTime } from '../lib/time.js';
-import type { Pseudonymize } from '../lib/pseudonym.js';
+import { createPseudonymizer, type Pseudonymize } from '../lib/pseudonym.js';
 import type { NormalizeContext } from './context.js';
 import { normalizeDecision } from './decisions/decisions.normalize.js';
 import { normalizeEvent } from './events/events.normalize.js';
@@ -25,6 +25,15 @@ export interface HandleDeps {
   pseudonymize: Pseudonymize;
   rowVersion: () => number;
 }
+
+/** Row versions only need to grow across derivations; microsecond-ish resolution keeps replays ordered. */
+export function rowVersionClock(): () => number {
+  let last = 0;
+  return () => (last = Math.max(last + 1, Date.now() * 1000));
+}
+
+/** What every writer of normalized rows needs: the keyed hash and a fresh version clock. */
+export const handleDepsFor = (pepper: string): HandleDeps => ({ pseudonymize: createPseudonymizer(pepper), rowVersion: rowVersionClock() });
 
 const ok = (rows: TableRows): Outcome => ({ type: 'ok', rows });
 const dlq = (error: string): Outcome => ({ type: 'dlq', error });

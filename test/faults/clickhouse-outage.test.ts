@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowVersionClock } from '../../cli/services.js';
 import type { ClickHouseClient } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createKafkaBus, type KafkaBus } from '../../lib/kafka.js';
 import { createLogger } from '../../lib/logger.js';
-import { createPseudonymizer } from '../../lib/pseudonym.js';
+import { handleDepsFor } from '../../processors/handle.js';
 import { startProcessor } from '../../processors/run.js';
 import { createRowWriter } from '../../processors/writer.js';
 import { topicsFor } from '../../schemas/topics.js';
@@ -71,7 +70,7 @@ describe('ClickHouse unreachable for a while', () => {
     const processor = await startProcessor({
       bus, topics, log, groupId: config.kafka.groupId, maxRows: 200, maxWaitMs: 100,
       writer: createRowWriter(faulty.client, log),
-      handleDeps: { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() },
+      handleDeps: handleDepsFor(config.pseudonymPepper!),
     });
     stopProcessor = processor.stop;
     const { consumer } = processor;

@@ -1,11 +1,10 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowVersionClock } from '../../cli/services.js';
 import type { ClickHouseClient } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createKafkaBus, type KafkaBus } from '../../lib/kafka.js';
 import { createLogger } from '../../lib/logger.js';
-import { createPseudonymizer } from '../../lib/pseudonym.js';
+import { handleDepsFor } from '../../processors/handle.js';
 import { startProcessor } from '../../processors/run.js';
 import { createRowWriter } from '../../processors/writer.js';
 import { topicsFor } from '../../schemas/topics.js';
@@ -96,7 +95,7 @@ describe('two processors in one group, rebalanced mid-batch', () => {
       return startProcessor({
         bus, topics, log, groupId: config.kafka.groupId, maxRows: 200, maxWaitMs: 100,
         writer: createRowWriter(gate.clientFor(member), log),
-        handleDeps: { pseudonymize: createPseudonymizer(config.pseudonymPepper!), rowVersion: rowVersionClock() },
+        handleDeps: handleDepsFor(config.pseudonymPepper!),
       });
     };
     const brokers = config.kafka.brokers!.join(',');

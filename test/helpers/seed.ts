@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import type { ClickHouseClient } from '../../lib/clickhouse.js';
 import { sha256Hex } from '../../lib/hash.js';
-import { createPseudonymizer } from '../../lib/pseudonym.js';
 import type { AcceptedMessage, PayloadKind } from '../../schemas/messages.js';
 import type { TableRows } from '../../schemas/rows.js';
-import { mergeRows, normalizeAccepted } from '../../processors/handle.js';
+import { handleDepsFor, mergeRows, normalizeAccepted } from '../../processors/handle.js';
 import { createRowWriter } from '../../processors/writer.js';
-import { rowVersionClock } from '../../cli/services.js';
 
 export interface SeedItem {
   kind: PayloadKind;
@@ -19,7 +17,7 @@ export interface SeedItem {
   deliveryId?: string;
 }
 
-const deps = { pseudonymize: createPseudonymizer('test-pepper-0123456789abcdef'), rowVersion: rowVersionClock() };
+const deps = handleDepsFor('test-pepper-0123456789abcdef');
 
 /** The rows the pipeline would derive from these payloads (same normalize code), without Kafka or HTTP. */
 export function rowsFor(items: SeedItem[]): TableRows {
