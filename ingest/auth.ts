@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Integration } from '../lib/config.js';
-import { hmacSha256Hex } from '../lib/hash.js';
+import { hmacKey, hmacSha256Hex } from '../lib/hash.js';
 
 export type AuthResult =
   | { ok: true; integration: Integration }
@@ -26,6 +26,7 @@ const header = (headers: Record<string, string | string[] | undefined>, name: st
  */
 export function createAuthenticator(integrations: readonly Integration[], allowLegacySignature: boolean) {
   const byKey = new Map(integrations.map((i) => [i.apiKey, i]));
+  const signingKeys = new Map(integrations.map((i) => [i.apiKey, hmacKey(i.sharedSecret)]));
   return (headers: Record<string, string | string[] | undefined>, rawBody: Buffer): AuthResult => {
     const apiKey = header(headers, 'x-auth-client');
     if (!apiKey) return { ok: false, reason: 'missing_client', integration: null };
@@ -33,7 +34,7 @@ export function createAuthenticator(integrations: readonly Integration[], allowL
     if (!integration) return { ok: false, reason: 'unknown_client', integration: null };
     const signature = header(headers, 'x-hmac-signature');
     if (signature) {
-      return equalHex(hmacSha256Hex(integration.sharedSecret, rawBody), signature)
+      return equalHex(hmacSha256Hex(signingKeys.get(apiKey)!, rawBody), signature)
         ? { ok: true, integration }
         : { ok: false, reason: 'bad_signature', integration };
     }

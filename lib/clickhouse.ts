@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from './config.js';
 
@@ -8,12 +8,17 @@ export type { ClickHouseClient };
 
 export const DATABASE = 'ine_audit';
 
+const settings = {
+  date_time_input_format: 'best_effort',
+  output_format_json_quote_64bit_integers: 0,
+} as const;
+
+type RawInsert = (params: { table: string; columns: readonly string[]; values: Buffer; format: 'JSONCompactEachRow'; settings: Record<string, string | number> }) => Promise<unknown>;
+/** chdb's own insert for clients on the embedded engine: see insertRows. */
+const embeddedInserts = new WeakMap<ClickHouseClient, RawInsert>();
+
 /** A ClickHouse server when CLICKHOUSE_URL is set, otherwise the embedded chdb engine in DATA_DIR. */
 export function createClickHouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): ClickHouseClient {
-  const settings = {
-    date_time_input_format: 'best_effort',
-    output_format_json_quote_64bit_integers: 0,
-  } as const;
   if (config.clickhouse.url) {
     return createClient({
       url: config.clickhouse.url,
@@ -26,8 +31,33 @@ export function createClickHouse(config: Pick<Config, 'clickhouse' | 'dataDir'>)
   const path = resolve(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
   // chdb types against its own copy of @clickhouse/client-common; the runtime contract is the same.
-  const connection = createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-  return createClient({ connection, clickhouse_settings: settings });
+  const chdb = createChdbConnection({ path });
+  const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const client = createClient({ connection, clickhouse_settings: settings });
+  embeddedInserts.set(client, (params) => chdb.chdb.rawInsert(params));
+  return client;
+}
+
+/**
+ * Inserts rows given as value arrays in the order of `columns` (JSONCompactEachRow: a third less to
+ * write and parse than keyed objects). On chdb the rows go over as one buffer to the engine's own
+ * parser: the client's insert would stream them row by row through an async iterator, which costs
+ * the processor about a third more main-thread time per row.
+ */
+export async function insertRows(client: ClickHouseClient, table: string, columns: [string, ...string[]], rows: unknown[][]): Promise<void> {
+  const embedded = embeddedInserts.get(client);
+  if (!embedded) {
+    await client.insert({ table, columns, values: rows, format: 'JSONCompactEachRow' });
+    return;
+  }
+  let body = '';
+  for (const row of rows) body += `${JSON.stringify(row)}\n`;
+  try {
+    await embedded({ table, columns, values: Buffer.from(body), format: 'JSONCompactEachRow', settings });
+  } catch (err) {
+    // The same error shape (ClickHouseError with its type) as every other query, for isRetryable.
+    throw parseError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 export const isEmbedded = (config: Pick<Config, 'clickhouse'>): boolean => !config.clickhouse.url;

@@ -111,31 +111,27 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
   return {
     async ensureTopics(topics) {
       const a = await getAdmin();
-      const existing = new Set(await a.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length === 0) return;
-      try {
-        await a.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor })),
-        });
-      } catch (err) {
-        // A broker that just started may create the topics but fail the leader wait; only a topic
-        // that still does not exist is a real failure.
-        const now = new Set(await a.listTopics());
-        if (!missing.every((t) => now.has(t))) throw err;
-        log.warn({ err, topics: missing }, 'topics created, leader wait failed; polling metadata');
+      // A broker that just started (or is still loading many partitions) may refuse metadata or
+      // creation for a while ("does not host this topic-partition"): retry until every partition
+      // of every topic has a leader.
+      const deadline = Date.now() + 60_000;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const existing = new Set(await a.listTopics());
+          const missing = topics.filter((t) => !existing.has(t));
+          if (missing.length > 0) {
+            await a.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor })) });
+            log.info({ topics: missing }, 'topics created');
+          }
+          const { topics: meta } = await a.fetchTopicMetadata({ topics });
+          if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+          if (Date.now() > deadline) throw new Error(`topics still without a leader: ${topics.join(', ')}`);
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          log.warn({ err, attempt }, 'topics not ready yet, retrying');
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
       }
-      // createTopics' waitForLeaders can return before the broker serves the partitions (seen right
-      // after a broker start as "does not host this topic-partition"): wait until every one has a leader.
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const { topics: meta } = await a.fetchTopicMetadata({ topics: missing }).catch(() => ({ topics: [] as Array<{ partitions: Array<{ leader: number }> }> }));
-        const ready = meta.length === missing.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-        if (ready || Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      log.info({ topics: missing }, 'topics created');
     },
 
     async connectProducer() {

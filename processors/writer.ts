@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DATABASE, isRetryable, type ClickHouseClient } from '../lib/clickhouse.js';
+import { DATABASE, insertRows, isRetryable, type ClickHouseClient } from '../lib/clickhouse.js';
 import type { Logger } from '../lib/logger.js';
-import type { TableName, TableRows } from '../schemas/rows.js';
+import { rowSchemas, type TableName, type TableRows } from '../schemas/rows.js';
 import { countRows } from './handle.js';
 
 export interface WriteOptions {
@@ -27,6 +27,9 @@ const insertRank: Record<TableName, number> = {
 };
 const insertOrder = (Object.keys(insertRank) as TableName[]).sort((a, b) => insertRank[a] - insertRank[b]);
 
+const columnsOf = Object.fromEntries(insertOrder.map((t) => [t, Object.keys(rowSchemas[t].shape) as [string, ...string[]]])) as Record<TableName, [string, ...string[]]>;
+const asArrays = (columns: string[], rows: unknown[]) => rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c]));
+
 /** Inserts each table's rows; retries only what a later attempt can fix, with capped backoff. */
 export function createRowWriter(client: ClickHouseClient, log: Logger, onInserted?: (table: TableName, rows: number, ms: number) => void): RowWriter {
   async function insertOnce(rows: TableRows): Promise<void> {
@@ -34,7 +37,8 @@ export function createRowWriter(client: ClickHouseClient, log: Logger, onInserte
       const values = rows[table] as unknown[] | undefined;
       if (!values?.length) continue;
       const started = performance.now();
-      await client.insert({ table: `${DATABASE}.${table}`, values, format: 'JSONEachRow' });
+      const columns = columnsOf[table];
+      await insertRows(client, `${DATABASE}.${table}`, columns, asArrays(columns, values));
       onInserted?.(table, values.length, performance.now() - started);
     }
   }
