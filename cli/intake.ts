@@ -65,7 +65,7 @@ export async function openIntake(base: Config): Promise<Intake> {
   const client = createClickHouse(config);
   await migrate(client, { rawRetentionDays: config.rawRetentionDays });
   // Nobody holds the store: write through the same inline sink `npm start` uses.
-  const batcher = createBatcher(createRowWriter(client, log), { maxRows: config.batch.maxRows, maxWaitMs: 0, deadlineMs: config.batch.retryMaxMs });
+  const batcher = createBatcher(createRowWriter(client, log), { maxRows: config.batch.maxRows, deadlineMs: config.batch.retryMaxMs });
   const handleDeps = handleDepsFor(config.pseudonymPepper!);
   const sink = createInlineSink({ batcher, handleDeps, client, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
   return {

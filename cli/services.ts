@@ -95,7 +95,7 @@ export async function startServices(
       sink = createKafkaSink(bus, topics, log, { publishTimeoutMs: config.kafka.publishTimeoutMs, retryAfterSeconds: config.kafka.retryAfterSeconds });
     } else {
       const { writer, handleDeps } = processorDeps(config, client!, log, metrics);
-      batcher = createBatcher(writer, { maxRows: config.batch.maxRows, maxWaitMs: Math.min(config.batch.maxWaitMs, 20), deadlineMs: config.kafka.publishTimeoutMs });
+      batcher = createBatcher(writer, { maxRows: config.batch.maxRows, deadlineMs: config.kafka.publishTimeoutMs });
       sink = inlineSink = createInlineSink({ batcher, handleDeps, client: client!, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
     }
     http = await buildApp({ config, sink, log, metrics, ready: client && bus ? async () => ({ clickhouse: (await client.ping()).success }) : undefined });

@@ -66,45 +66,59 @@ export function createRowWriter(client: ClickHouseClient, log: Logger, onInserte
 }
 
 /**
- * Group commit for the embedded mode: callers wait until their rows are in ClickHouse, and rows
- * from concurrent requests share one insert (flushed at maxRows or after maxWaitMs).
+ * Group commit for the embedded mode and imports: callers wait until their rows are in ClickHouse.
+ * While an insert is in flight, whatever arrives waits and goes out together in the next one; when
+ * idle, rows go out on the next tick (so one tick's callers still share an insert). No timer: an
+ * insert's fixed cost, not a wait, sets the batch size; a batch is closed at maxRows.
  */
-export function createBatcher(writer: RowWriter, options: { maxRows: number; maxWaitMs: number; deadlineMs: number }) {
-  let pending: { rows: TableRows; count: number; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> } | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let chain: Promise<void> = Promise.resolve();
+export function createBatcher(writer: RowWriter, options: { maxRows: number; deadlineMs: number }) {
+  type Pending = { rows: TableRows; count: number; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> };
+  const queue: Pending[] = [];
+  let inFlight: Promise<void> | null = null;
+  let scheduled = false;
 
-  function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    const batch = pending;
-    pending = null;
-    if (!batch) return chain;
-    chain = chain.then(async () => {
-      try {
-        await writer.write(batch.rows, { deadlineMs: options.deadlineMs });
-        batch.waiters.forEach((w) => w.resolve());
-      } catch (err) {
-        batch.waiters.forEach((w) => w.reject(err));
-      }
+  async function insert(batch: Pending): Promise<void> {
+    try {
+      await writer.write(batch.rows, { deadlineMs: options.deadlineMs });
+      batch.waiters.forEach((w) => w.resolve());
+    } catch (err) {
+      batch.waiters.forEach((w) => w.reject(err));
+    }
+  }
+
+  function pump(): void {
+    scheduled = false;
+    const batch = inFlight ? undefined : queue.shift();
+    if (!batch) return;
+    inFlight = insert(batch).finally(() => {
+      inFlight = null;
+      pump();
     });
-    return chain;
   }
 
   return {
     submit(rows: TableRows): Promise<void> {
       return new Promise((resolve, reject) => {
-        pending ??= { rows: {}, count: 0, waiters: [] };
+        let pending = queue.at(-1);
+        if (!pending || pending.count >= options.maxRows) queue.push((pending = { rows: {}, count: 0, waiters: [] }));
         for (const [table, values] of Object.entries(rows) as Array<[TableName, unknown[] | undefined]>) {
           if (values?.length) ((pending.rows[table] ??= [] as never) as unknown[]).push(...values);
         }
         pending.count += countRows(rows);
         pending.waiters.push({ resolve, reject });
-        if (pending.count >= options.maxRows) void flush();
-        else timer ??= setTimeout(() => void flush(), options.maxWaitMs);
+        if (!inFlight && !scheduled) {
+          scheduled = true;
+          setImmediate(pump);
+        }
       });
     },
-    flush,
+    /** Resolves once everything submitted so far is inserted (or failed). */
+    async flush(): Promise<void> {
+      while (inFlight || queue.length) {
+        if (!inFlight) pump();
+        await inFlight;
+      }
+    },
   };
 }
 export type Batcher = ReturnType<typeof createBatcher>;
