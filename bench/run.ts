@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { z } from 'zod';
 import { repoRoot, type BenchContext, type Figure } from './lib.js';
 import { portOpen } from '../test/helpers/services.js';
@@ -30,6 +31,18 @@ async function broker(): Promise<{ brokers: string; stop: () => Promise<void> }>
   log('starting the local Kafka broker (scripts/kafka.sh)');
   await run('bash', ['scripts/kafka.sh', 'start'], { cwd: repoRoot, timeout: 600_000 });
   return { brokers: '127.0.0.1:9092', stop: async () => void (await run('bash', ['scripts/kafka.sh', 'stop'], { cwd: repoRoot, timeout: 120_000 })) };
+}
+
+/** Every bench namespaces its topics under "bench-"; a processor run alone leaves ~350 MB of them. */
+async function dropBenchTopics(brokers: string): Promise<void> {
+  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith('bench-'));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 type Bench = (ctx: BenchContext) => Promise<Figure[]>;
@@ -79,6 +92,7 @@ try {
     log(`${name} done in ${Math.round((Date.now() - t0) / 1000)} s`);
   }
 } finally {
+  await dropBenchTopics(kafka.brokers).catch((err) => log(`bench topics not deleted: ${(err as Error).message}`));
   await kafka.stop();
 }
 
