@@ -8,6 +8,7 @@ import { testClickHouse } from '../test/helpers/clickhouse.js';
 import { makeConsent, makeDecision } from '../test/helpers/fixtures.js';
 import { seedPayloads, seedRows, type SeedItem } from '../test/helpers/seed.js';
 import { ACME, BETA, JUNE, LAST_DAY, PROBE, expected, ids, seedScenario } from '../test/dashboards/scenario.js';
+import { takeConsentSnapshot, verdictsDiff } from '../test/dashboards/consent-verdicts.js';
 import {
   alertFires,
   baselineSql,
@@ -170,7 +171,7 @@ describe('every panel on known data', () => {
     expect(inconsistent).toEqual([expect.objectContaining({ session_id: ids.S12, face_match: 'true', face_match_percentage: 70 })]);
   });
 
-  it('consent compliance: share, violations and exactly the seeded violators, as ine_audit.consent_audit has them', async () => {
+  const consentPanelsAsSeeded = async () => {
     const uid = 'ine-audit-consent';
     expect(await value(uid, 'INE checks')).toBe(expected.acme.consentChecks);
     expect(await value(uid, 'Checks with approved consent before the check')).toBeCloseTo(expected.acme.compliantShare, 12);
@@ -184,6 +185,27 @@ describe('every panel on known data', () => {
     expect(table.map((r) => [r.session_id, r.violation])).toEqual(canonical.rows.map((r) => [r.session_id, r.violation]));
     const byDay = (await run(uid, 'Violations by kind over time')).rows.filter((r) => Number(r.refused) + Number(r.consent_after_check) + Number(r.no_consent) > 0);
     expect(byDay.map((r) => String(r.time).slice(5, 10))).toEqual(['06-04', '06-05', '06-07', '06-08', '06-10', '06-11']);
+  };
+
+  it('consent compliance: share, violations and exactly the seeded violators, as ine_audit.consent_audit has them', async () => {
+    await consentPanelsAsSeeded();
+    expect(await verdictsDiff(client, 'consent_verdicts')).toEqual([]);
+  });
+
+  // Until now every session was younger than the snapshot, so consent_verdicts computed it live; from here on it reads the snapshot.
+  it('consent compliance: the same numbers from the snapshot of ine_session_state, consent_verdicts row for row as consent_audit', async () => {
+    await takeConsentSnapshot(client);
+    const [snapshot] = (await runSql(client, `SELECT count() AS n FROM ine_audit.consent_verdicts_snapshot WHERE integration = '${ACME}'`)).rows;
+    expect(Number(snapshot!.n)).toBeGreaterThanOrEqual(expected.acme.consentChecks);
+    await consentPanelsAsSeeded();
+    expect(await verdictsDiff(client, 'consent_verdicts')).toEqual([]);
+    for (const [, , , panel] of everyPanel.filter(([, , uid]) => uid === 'ine-audit-consent')) {
+      for (const integrations of [[ACME], [ALL]]) {
+        const ctx = panelContext(panel, JUNE, select(integrations));
+        const views = await runSql(client, interpolatePanelQuery(baselineSql(panel.targets[0]!.rawSql)!, ctx));
+        expect((await runPanel(client, panel, ctx)).result.rows, panel.title).toEqual(views.rows);
+      }
+    }
   });
 
   it('pipeline health: accepted payloads per endpoint, rejections, dead letters and arrival delay', async () => {
@@ -262,12 +284,14 @@ describe('pre-aggregates', () => {
   it('are rebuilt by their migrations from the base tables, and a repeated backfill changes no panel', async () => {
     const client = await testClickHouse();
     const backfills = loadMigrations()
-      .filter((m) => m.version === 19 || m.version === 20)
+      .filter((m) => [19, 20, 21].includes(m.version))
       .flatMap((m) => m.statements.filter((s) => /^INSERT INTO/.test(s)));
-    expect(backfills).toHaveLength(2);
-    for (const table of ['decision_facts', 'ine_consent_facts']) await client.command({ query: `TRUNCATE TABLE ine_audit.${table}` });
+    expect(backfills).toHaveLength(4);
+    for (const table of ['decision_facts', 'ine_consent_facts', 'ine_session_state']) await client.command({ query: `TRUNCATE TABLE ine_audit.${table}` });
     for (const round of [1, 2]) {
       for (const query of backfills) await client.command({ query });
+      expect(await verdictsDiff(client, 'ine_session_verdicts'), `round ${round}`).toEqual([]);
+      await takeConsentSnapshot(client);
       const select = { integration: { current: [ACME], options: [ACME] } };
       const value = async (uid: string, title: string) => {
         const panel = panelsOf(byUid[uid]!).find((p) => p.title === title)!;

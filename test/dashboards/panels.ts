@@ -173,19 +173,16 @@ export function relativeRange(d: Dashboard, now: number): TimeRange {
 }
 
 const LATEST = /\(\s*SELECT\s+session_key,\s+max\(decision_time\) AS decided_at((?:,\s*[^\n]+)*)\s+FROM ine_audit\.decision_facts\s+WHERE decision_time >= \$__fromTime_ms( AND [^\n]+)?\s+GROUP BY session_key\s+HAVING decided_at <= \$__toTime_ms( AND [^\n]+)?\s*\)/g;
-const AUDIT = /WITH\s+window_checks AS[\s\S]*?\n    audit AS\s*\([\s\S]*?GROUP BY c\.session_key\s*\)/;
 
 /** The panel's question put to the un-aggregated views instead of the pre-aggregates; null when it reads no pre-aggregate. */
 export function baselineSql(sql: string): string | null {
-  if (!/decision_facts|ine_consent_facts/.test(sql)) return null;
-  const filter = /\$__conditionalAll\(integration IN \(\$\{integration:singlequote\}\), \$integration\)/.exec(sql)?.[0];
+  if (!/decision_facts|consent_verdicts/.test(sql)) return null;
   return sql
     .replace(LATEST, (_m, columns: string, where = '', having = '') => {
       const select = columns.replace(/argMax\((.+?), latest_key\)/g, '$1').replace(/any\((\w+)\)/g, '$1');
       return `(SELECT session_id AS session_key, decision_time AS decided_at${select} FROM ine_audit.decisions_latest WHERE $__timeFilter_ms(decision_time)${where}${having})`;
     })
-    .replace(AUDIT, () =>
-      `WITH audit AS (SELECT session_id, integration, ine_checked_at, violation, consent_given_at FROM ine_audit.consent_audit WHERE $__timeFilter_ms(ine_checked_at)${filter ? ` AND ${filter}` : ''}), checks AS (SELECT * FROM audit)`)
+    .replace(/FROM ine_audit\.consent_verdicts\b/g, 'FROM ine_audit.consent_audit')
     .replace(/FROM ine_audit\.decision_facts/g, 'FROM ine_audit.decisions')
     .replace(/GROUP BY decision_key/g, 'GROUP BY decision_id');
 }
