@@ -33,7 +33,8 @@ const referenced = (sql: string) => new Set([...sql.replace(/^\s*--.*$/gm, '').m
 const views = new Map(
   migrations.flatMap((m) => [...m.matchAll(/CREATE VIEW IF NOT EXISTS ine_audit\.([a-z_]+) AS([\s\S]*)/g)].map((v) => [v[1]!, referenced(v[2]!)] as const)),
 );
-const objects = new Set([...migrations.flatMap((m) => [...m.matchAll(/CREATE (?:TABLE|VIEW) IF NOT EXISTS ine_audit\.([a-z_]+)/g)].map((x) => x[1]!)), 'schema_migrations']);
+const dropped = new Set(migrations.flatMap((m) => [...m.matchAll(/DROP (?:TABLE|VIEW) IF EXISTS ine_audit\.([a-z_]+)/g)].map((x) => x[1]!)));
+const objects = new Set([...migrations.flatMap((m) => [...m.matchAll(/CREATE (?:TABLE|VIEW) IF NOT EXISTS ine_audit\.([a-z_]+)/g)].map((x) => x[1]!)).filter((name) => !dropped.has(name)), 'schema_migrations']);
 
 describe('read-only ClickHouse users', () => {
   it('the role grants SELECT on single named objects only', () => {
