@@ -25,16 +25,16 @@ const header = (headers: Record<string, string | string[] | undefined>, name: st
  * (sha256(body || secret)) only when explicitly enabled.
  */
 export function createAuthenticator(integrations: readonly Integration[], allowLegacySignature: boolean) {
-  const byKey = new Map(integrations.map((i) => [i.apiKey, i]));
-  const signingKeys = new Map(integrations.map((i) => [i.apiKey, hmacKey(i.sharedSecret)]));
+  const byKey = new Map(integrations.map((integration) => [integration.apiKey, { integration, signingKey: hmacKey(integration.sharedSecret) }]));
   return (headers: Record<string, string | string[] | undefined>, rawBody: Buffer): AuthResult => {
     const apiKey = header(headers, 'x-auth-client');
     if (!apiKey) return { ok: false, reason: 'missing_client', integration: null };
-    const integration = byKey.get(apiKey);
-    if (!integration) return { ok: false, reason: 'unknown_client', integration: null };
+    const known = byKey.get(apiKey);
+    if (!known) return { ok: false, reason: 'unknown_client', integration: null };
+    const { integration, signingKey } = known;
     const signature = header(headers, 'x-hmac-signature');
     if (signature) {
-      return equalHex(hmacSha256Hex(signingKeys.get(apiKey)!, rawBody), signature)
+      return equalHex(hmacSha256Hex(signingKey, rawBody), signature)
         ? { ok: true, integration }
         : { ok: false, reason: 'bad_signature', integration };
     }
