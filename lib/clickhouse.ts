@@ -13,6 +13,9 @@ const settings = {
   output_format_json_quote_64bit_integers: 0,
 } as const;
 
+/** Rows carry times as lib/time.ts writes them ('YYYY-MM-DD hh:mm:ss.mmm'), which the basic parser reads for less than best_effort. */
+const insertSettings = { ...settings, date_time_input_format: 'basic' } as const;
+
 type RawInsert = (params: { table: string; columns: readonly string[]; values: Buffer; format: 'JSONCompactEachRow'; settings: Record<string, string | number> }) => Promise<unknown>;
 /** chdb's own insert for clients on the embedded engine: see insertRows. */
 const embeddedInserts = new WeakMap<ClickHouseClient, RawInsert>();
@@ -47,13 +50,13 @@ export function createClickHouse(config: Pick<Config, 'clickhouse' | 'dataDir'>)
 export async function insertRows(client: ClickHouseClient, table: string, columns: [string, ...string[]], rows: unknown[][]): Promise<void> {
   const embedded = embeddedInserts.get(client);
   if (!embedded) {
-    await client.insert({ table, columns, values: rows, format: 'JSONCompactEachRow' });
+    await client.insert({ table, columns, values: rows, format: 'JSONCompactEachRow', clickhouse_settings: insertSettings });
     return;
   }
   let body = '';
   for (const row of rows) body += `${JSON.stringify(row)}\n`;
   try {
-    await embedded({ table, columns, values: Buffer.from(body), format: 'JSONCompactEachRow', settings });
+    await embedded({ table, columns, values: Buffer.from(body), format: 'JSONCompactEachRow', settings: insertSettings });
   } catch (err) {
     // The same error shape (ClickHouseError with its type) as every other query, for isRetryable.
     throw parseError(err instanceof Error ? err.message : String(err));
