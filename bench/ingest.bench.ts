@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { benchIntegration, decisionBody, figure, freePort, serviceEnv, sign, spawnEntry, type BenchContext, type Child, type Figure } from './lib.js';
+import { benchIntegration, cpuMs, decisionBody, figure, freePort, ownCpuMs, serviceEnv, sign, spawnEntry, type BenchContext, type Child, type Figure } from './lib.js';
 
 /**
  * Ingest: signed decision webhooks per second and latency (HMAC, zod validation, Kafka acks=all or
@@ -19,6 +19,13 @@ interface LoadResult {
   p99: number;
   non2xx: number;
   errors: number;
+  total: number;
+}
+
+interface Measured extends LoadResult {
+  /** CPU per request: the server's (all its threads) and the load generator's (this process). */
+  cpuUs: number;
+  loadCpuUs: number;
 }
 
 /** autocannon against one server with a pool of signed, realistic payloads (a fresh session each). */
@@ -41,15 +48,17 @@ async function load(url: string, seconds: number): Promise<LoadResult> {
       },
     }],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, total: result.requests.total };
 }
 
-async function measure(name: string, start: () => Promise<Child & { url: string }>, seconds: number, ctx: BenchContext): Promise<LoadResult> {
+async function measure(name: string, start: () => Promise<Child & { url: string }>, seconds: number, ctx: BenchContext): Promise<Measured> {
   const server = await start();
   try {
     await load(server.url, Math.max(1, Math.round(seconds / 5))); // warm-up: JIT, connections, producer
-    const r = await load(server.url, seconds);
-    ctx.log(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+    const [serverCpu, ownCpu] = [await cpuMs(server.child.pid!), ownCpuMs()];
+    const measured = await load(server.url, seconds);
+    const r: Measured = { ...measured, cpuUs: ((await cpuMs(server.child.pid!)) - serverCpu) * 1000 / measured.total, loadCpuUs: (ownCpuMs() - ownCpu) * 1000 / measured.total };
+    ctx.log(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}; CPU per request: server ${r.cpuUs.toFixed(1)} µs, load generator ${r.loadCpuUs.toFixed(1)} µs`);
     if (r.non2xx || r.errors) ctx.log(`${name}: WARNING ${r.non2xx} non-2xx answers and ${r.errors} errors`);
     return r;
   } finally {
@@ -84,6 +93,8 @@ export async function benchIngest(ctx: BenchContext): Promise<Figure[]> {
       figure('ingest_rps', kafka.rps, 'req/s', base.rps, { goal: '≥ 0.5 × bare', met: kafka.rps >= 0.5 * base.rps, note: kafka.non2xx ? `${kafka.non2xx} non-2xx` : undefined }),
       figure('ingest_p50_ms', kafka.p50, 'ms', base.p50),
       figure('ingest_p99_ms', kafka.p99, 'ms', base.p99),
+      // The machine's whole budget per request at a rate R is cores / R: 2 cores at 12,800 req/s is 156 µs for server, load generator and broker.
+      figure('ingest_cpu_us', kafka.cpuUs, 'µs CPU/request', base.cpuUs, { note: `ingest process, all threads; load generator ${kafka.loadCpuUs.toFixed(1)} µs (bare run ${base.loadCpuUs.toFixed(1)} µs)` }),
       figure('embedded_ingest_rps', embedded.rps, 'req/s', base.rps, { note: `no Kafka: durable = inserted in chdb${embedded.non2xx ? `; ${embedded.non2xx} non-2xx` : ''}` }),
       figure('embedded_ingest_p50_ms', embedded.p50, 'ms', base.p50),
       figure('embedded_ingest_p99_ms', embedded.p99, 'ms', base.p99),

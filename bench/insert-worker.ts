@@ -12,7 +12,7 @@ import { decisionBody, sha256 } from './lib.js';
 /**
  * The processor benchmark's insert floor, in a process of its own (chdb: one store per process):
  * the rows of BENCH_ROWS decisions, normalized beforehand (untimed), inserted in batches of
- * BATCH_MAX_ROWS decisions through the same RowWriter. Prints {"eps": decisions per second, "msPerTable"}.
+ * BATCH_MAX_ROWS decisions through the same RowWriter. Prints {"eps": decisions per second, "cpuUsPerDecision" (all threads), "msPerTable"}.
  */
 const rows = Number(process.env.BENCH_ROWS ?? 10_000);
 const config = loadConfig();
@@ -36,8 +36,10 @@ for (let i = 0; i < rows; i += config.batch.maxRows) {
 const perTable: Record<string, number> = {};
 const writer = createRowWriter(client, pino({ level: 'warn' }), (table, _n, ms) => void (perTable[table] = (perTable[table] ?? 0) + ms));
 const started = performance.now();
+const cpu = process.cpuUsage();
 for (const batch of batches) await writer.write(batch);
 const ms = performance.now() - started;
+const { user, system } = process.cpuUsage(cpu);
 await client.close();
-console.log(JSON.stringify({ eps: (rows / ms) * 1000, msPerTable: Object.fromEntries(Object.entries(perTable).map(([t, v]) => [t, Math.round(v)])) }));
+console.log(JSON.stringify({ eps: (rows / ms) * 1000, cpuUsPerDecision: (user + system) / rows, msPerTable: Object.fromEntries(Object.entries(perTable).map(([t, v]) => [t, Math.round(v)])) }));
 process.exit(0);

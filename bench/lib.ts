@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pidusage from 'pidusage';
 
 /** What every bench module returns: one figure next to the baseline measured in the same run. */
 export interface Figure {
@@ -32,6 +33,15 @@ export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 1
 export function figure(name: string, value: number, unit: string, baseline: number | null, extra: Partial<Figure> = {}): Figure {
   return { name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline, 3) : null, ...extra };
 }
+
+/** CPU time a process has used so far (user + system, all its threads), in ms. */
+export const cpuMs = async (pid: number): Promise<number> => (await pidusage(pid)).ctime;
+
+/** CPU time this process has used so far, in ms. */
+export const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
