@@ -43,8 +43,16 @@ async function committed(admin: ReturnType<Kafka['admin']>, groupId: string, top
   return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 
-/** The same consumer settings as the processor (lib/kafka.ts), eachBatch doing nothing but commit. */
-/** Rate, and CPU per message of this process (it does nothing else meanwhile). */
+interface Rate {
+  perSecond: number;
+  /** CPU time per message or decision, all threads of the process doing the work. */
+  cpuUs: number;
+}
+
+/**
+ * The same consumer settings as the processor (lib/kafka.ts), eachBatch doing nothing but commit.
+ * CPU per message is this process's own: it does nothing else meanwhile.
+ */
 async function bareConsumer(brokers: string, prefix: string, topic: string, n: number): Promise<Rate> {
   const config = loadConfig({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `bare-${randomUUID().slice(0, 8)}` });
   const bus = createKafkaBus(config, pino({ level: 'silent' }));
@@ -128,12 +136,6 @@ async function processor(ctx: BenchContext, prefix: string, topic: string, n: nu
     await admin.disconnect();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-interface Rate {
-  perSecond: number;
-  /** CPU time per message or decision, all threads of the process doing the work. */
-  cpuUs: number;
 }
 
 export async function benchProcessor(ctx: BenchContext): Promise<Figure[]> {
