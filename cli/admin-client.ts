@@ -1,34 +1,60 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { pino } from 'pino';
 import type { Config } from '../lib/config.js';
 import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
-import { adminFile } from '../lib/local-secrets.js';
+import { createLogger } from '../lib/logger.js';
+import { doorFile, withLocalSecrets } from '../lib/local-secrets.js';
+import { startDoor, type Door } from '../sqldoor/door.js';
 
 export type RunQuery = (query: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+export type SqlUser = 'analyst' | 'operator';
+
+const settings = { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 } as const;
+
+async function answers(url: string): Promise<boolean> {
+  return fetch(`${url}/ping`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+}
+
+/** Where the store's owner serves its door, if it is running. */
+async function runningDoor(config: Config): Promise<string | null> {
+  const announced = existsSync(doorFile(config.dataDir)) ? (JSON.parse(readFileSync(doorFile(config.dataDir), 'utf8')) as { url: string }).url : null;
+  for (const url of [announced, `http://${config.sqlDoor.host}:${config.sqlDoor.port}`]) if (url && (await answers(url))) return url;
+  return null;
+}
 
 /**
- * Read-only queries from a CLI: a ClickHouse server directly; the embedded store through the running
- * service that owns it (admin endpoint), or directly when nobody holds it.
+ * SQL for the CLIs, one client path for both modes: @clickhouse/client over ClickHouse's HTTP interface.
+ * A server (CLICKHOUSE_URL) directly; the embedded store through its SQL door as `analyst` (or the
+ * operator, with the admin token): the running service's door, or, when nobody holds the store, a door
+ * of this process's own on a free loopback port, with the same roles, limits and access log.
  */
-export async function openReadOnly(config: Config): Promise<{ run: RunQuery; close: () => Promise<void>; via: string }> {
-  if (isEmbedded(config) && existsSync(adminFile(config.dataDir))) {
-    const { url } = JSON.parse(readFileSync(adminFile(config.dataDir), 'utf8')) as { url: string };
-    const token = config.adminToken ?? readFileSync(join(config.dataDir, 'admin-token'), 'utf8').trim();
-    const alive = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (alive) {
-      const run: RunQuery = async (query, params = {}) => {
-        const res = await fetch(`${url}/sql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': token }, body: JSON.stringify({ query, params }) });
-        const body = (await res.json()) as { rows?: Record<string, unknown>[]; message?: string };
-        if (!res.ok) throw new Error(body.message ?? `admin endpoint answered ${res.status}`);
-        return body.rows ?? [];
-      };
-      return { run, close: async () => {}, via: url };
-    }
+export async function openReadOnly(base: Config, user: SqlUser = 'analyst'): Promise<{ run: RunQuery; close: () => Promise<void>; via: string }> {
+  if (!isEmbedded(base)) {
+    const client = createClickHouse(base);
+    return { run: (query, params = {}) => queryRows(client, query, params), close: () => client.close(), via: base.clickhouse.url! };
   }
-  const client = createClickHouse(config);
+  const config = withLocalSecrets(base, { integrations: false });
+  let url = await runningDoor(config);
+  let own: { door: Door; close: () => Promise<void> } | null = null;
+  if (!url) {
+    const store = createClickHouse(config);
+    const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'warn', pino.destination(2));
+    const door = await startDoor({ config, client: store, log, host: '127.0.0.1', port: 0, announce: false });
+    own = { door, close: () => store.close() };
+    url = door.url;
+  }
+  const password = user === 'operator' ? config.adminToken! : config.sqlDoor.passwords.analyst!;
+  const client = createClient({ url, username: user, password, database: 'ine_audit', clickhouse_settings: settings, request_timeout: 600_000 });
   return {
-    run: (query, params = {}) => queryRows(client, query, params, { readonly: 1 }),
-    close: () => client.close(),
-    via: config.clickhouse.url ?? 'chdb',
+    run: (query, params = {}) => queryRows(client, query, params),
+    close: async () => {
+      await client.close();
+      if (own) {
+        await own.door.stop();
+        await own.close();
+      }
+    },
+    via: own ? `chdb ${config.dataDir} (own SQL door)` : url,
   };
 }

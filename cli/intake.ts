@@ -41,7 +41,7 @@ export async function openIntake(base: Config): Promise<Intake> {
     await bus.connectProducer();
     const sink = createKafkaSink(bus, topics, log);
     const { openReadOnly } = await import('./admin-client.js');
-    const reader = await openReadOnly(config).catch(() => null);
+    const reader = await openReadOnly(config, 'operator').catch(() => null);
     return { accept: sink.accept, query: reader?.run ?? null, via: `kafka ${config.kafka.brokers.join(',')}`, close: async () => { await bus.disconnect(); await reader?.close(); } };
   }
   if (isEmbedded(config) && existsSync(adminFile(config.dataDir))) {
@@ -50,15 +50,18 @@ export async function openIntake(base: Config): Promise<Intake> {
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) {
       const post = async (path: string, body: unknown) => {
         const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': config.adminToken ?? token }, body: JSON.stringify(body) });
-        const answer = (await res.json()) as { rows?: Record<string, unknown>[]; message?: string };
+        const answer = (await res.json()) as { message?: string };
         if (!res.ok) throw new Error(answer.message ?? `running service answered ${res.status}`);
         return answer;
       };
+      // Replay reads raw copies: the operator's way in through the SQL door, logged like every query.
+      const { openReadOnly } = await import('./admin-client.js');
+      const reader = await openReadOnly(config, 'operator');
       return {
         accept: async (topic, messages) => void (await post('/accept', { topic, messages })),
-        query: async (query, params = {}) => (await post('/sql', { query, params })).rows ?? [],
+        query: reader.run,
         via: `running service ${url}`,
-        close: async () => {},
+        close: reader.close,
       };
     }
   }

@@ -18,12 +18,15 @@ import { createBatcher, createRowWriter } from '../processors/writer.js';
 import { createInlineSink } from '../processors/inline-sink.js';
 import { handleDepsFor } from '../processors/handle.js';
 import { buildAdminApp } from '../admin/admin.app.js';
+import { startDoor, type Door } from '../sqldoor/door.js';
 
 export interface Services {
   config: Config;
   log: Logger;
   ingestUrl?: string;
   adminUrl?: string;
+  /** The embedded store's SQL door (ClickHouse HTTP interface), in the process that owns the store. */
+  sqlUrl?: string;
   /** Present in the process that writes to ClickHouse. */
   clickhouse?: ClickHouseClient;
   stop(): Promise<void>;
@@ -108,14 +111,21 @@ export async function startServices(
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
   }
 
+  let door: Door | null = null;
+  if (client && isEmbedded(config)) {
+    door = await startDoor({ config, client, log });
+    services.sqlUrl = door.url;
+  }
+
   let admin: FastifyInstance | null = null;
   if (client) {
-    admin = await buildAdminApp({ client, token: config.adminToken!, log, accept: inlineSink?.accept, embedded: isEmbedded(config) });
+    admin = await buildAdminApp({ token: config.adminToken!, log, accept: inlineSink?.accept });
     services.adminUrl = await admin.listen({ host: '127.0.0.1', port: config.adminPort });
     if (isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
   }
 
-  // Shutdown order: stop HTTP → stop consumers → flush writers → disconnect Kafka → close ClickHouse.
+  // Shutdown order: cancel SQL door queries → stop HTTP → stop consumers → flush writers → disconnect Kafka → close ClickHouse.
+  stops.push(['sqldoor', async () => door?.stop()]);
   stops.push(['http', async () => http?.close()]);
   stops.push(['processor', async () => processorStop?.()]);
   stops.push(['batcher', async () => batcher?.flush()]);

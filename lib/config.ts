@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { defaultLimits, roles, type Limits, type Role } from '../schemas/access.js';
 
 /** The only place that reads process.env: parsed once at start-up, then frozen. */
 
@@ -61,6 +62,15 @@ const envSchema = z.object({
   BATCH_MAX_WAIT_MS: intFromEnv(200, 0),
   INSERT_RETRY_MAX_MS: intFromEnv(30_000, 100),
 
+  // The embedded store's SQL door (sqldoor/): ClickHouse's HTTP interface, read-only.
+  CLICKHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
+  CLICKHOUSE_HTTP_PORT: intFromEnv(8123),
+  ANALYST_PASSWORD: z.string().min(8).optional(),
+  GRAFANA_PASSWORD: z.string().min(8).optional(),
+  // Per-role overrides of schemas/access.ts defaultLimits, e.g. {"analyst":{"max_execution_time":120}}.
+  SQL_ROLE_LIMITS: z.string().default('{}'),
+  SQL_MAX_CONCURRENT_QUERIES: intFromEnv(2, 1),
+
   PSEUDONYM_PEPPER: z.string().min(16).optional(),
   RAW_RETENTION_DAYS: intFromEnv(90, 1),
 });
@@ -93,6 +103,15 @@ export type Config = Readonly<{
   }>;
   clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined }>;
   batch: Readonly<{ maxRows: number; maxWaitMs: number; retryMaxMs: number }>;
+  sqlDoor: Readonly<{
+    host: string;
+    port: number;
+    passwords: Readonly<{ analyst: string | undefined; grafana: string | undefined }>;
+    /** Where each password comes from: its variable, or the file withLocalSecrets generated. */
+    passwordSources: Readonly<{ analyst: string; grafana: string }>;
+    limits: Readonly<Record<Role, Limits>>;
+    maxConcurrentQueries: number;
+  }>;
   pseudonymPepper: string | undefined;
   rawRetentionDays: number;
 }>;
@@ -125,6 +144,29 @@ function parseIntegrations(env: z.infer<typeof envSchema>): Integration[] {
     keys.add(i.apiKey);
   }
   return list;
+}
+
+const limitsSchema = z.object({
+  max_execution_time: z.number().int().min(1),
+  max_memory_usage: z.number().int().min(0),
+  max_result_rows: z.number().int().min(0),
+  max_result_bytes: z.number().int().min(0),
+  max_rows_to_read: z.number().int().min(0),
+  max_threads: z.number().int().min(1),
+}).partial().strict();
+const roleLimitsSchema = z.object(Object.fromEntries(roles.map((r) => [r, limitsSchema.optional()]))).strict();
+
+function parseRoleLimits(text: string): Record<Role, Limits> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError('SQL_ROLE_LIMITS: not JSON');
+  }
+  const parsed = roleLimitsSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`SQL_ROLE_LIMITS: ${z.prettifyError(parsed.error)}`);
+  const overrides = parsed.data as Partial<Record<Role, Partial<Limits>>>;
+  return Object.fromEntries(roles.map((r) => [r, Object.freeze({ ...defaultLimits[r], ...overrides[r] })])) as Record<Role, Limits>;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -160,6 +202,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }),
     clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD }),
     batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS, maxWaitMs: env.BATCH_MAX_WAIT_MS, retryMaxMs: env.INSERT_RETRY_MAX_MS }),
+    sqlDoor: Object.freeze({
+      host: env.CLICKHOUSE_HTTP_HOST,
+      port: env.CLICKHOUSE_HTTP_PORT,
+      passwords: Object.freeze({ analyst: env.ANALYST_PASSWORD, grafana: env.GRAFANA_PASSWORD }),
+      passwordSources: Object.freeze({ analyst: env.ANALYST_PASSWORD ? 'ANALYST_PASSWORD' : '', grafana: env.GRAFANA_PASSWORD ? 'GRAFANA_PASSWORD' : '' }),
+      limits: Object.freeze(parseRoleLimits(env.SQL_ROLE_LIMITS)),
+      maxConcurrentQueries: env.SQL_MAX_CONCURRENT_QUERIES,
+    }),
     pseudonymPepper: env.PSEUDONYM_PEPPER,
     rawRetentionDays: env.RAW_RETENTION_DAYS,
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config, Integration } from './config.js';
@@ -8,7 +8,10 @@ import type { Config, Integration } from './config.js';
  * are generated once into DATA_DIR (mode 0600), never defaulted in code.
  */
 function readOrCreate(path: string, create: () => string): string {
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  if (existsSync(path)) {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    return readFileSync(path, 'utf8').trim();
+  }
   const value = create();
   writeFileSync(path, value + '\n', { mode: 0o600 });
   return value;
@@ -16,6 +19,9 @@ function readOrCreate(path: string, create: () => string): string {
 
 export const localIntegrationFile = (dataDir: string) => join(dataDir, 'local-integration.json');
 export const adminFile = (dataDir: string) => join(dataDir, 'admin.json');
+/** Where the process that owns the embedded store serves its SQL door (written at start, removed at stop). */
+export const doorFile = (dataDir: string) => join(dataDir, 'sqldoor.json');
+export const passwordFile = (dataDir: string, user: 'analyst' | 'grafana') => join(dataDir, `${user}-password`);
 
 export function withLocalSecrets(config: Config, options: { integrations: boolean }): Config {
   mkdirSync(config.dataDir, { recursive: true });
@@ -28,5 +34,13 @@ export function withLocalSecrets(config: Config, options: { integrations: boolea
     );
     integrations = JSON.parse(text) as Integration[];
   }
-  return Object.freeze({ ...config, pseudonymPepper: pepper, adminToken, integrations: Object.freeze([...integrations]) });
+  const passwords = Object.freeze({
+    analyst: config.sqlDoor.passwords.analyst ?? readOrCreate(passwordFile(config.dataDir, 'analyst'), () => randomBytes(18).toString('base64url')),
+    grafana: config.sqlDoor.passwords.grafana ?? readOrCreate(passwordFile(config.dataDir, 'grafana'), () => randomBytes(18).toString('base64url')),
+  });
+  const passwordSources = Object.freeze({
+    analyst: config.sqlDoor.passwordSources.analyst || passwordFile(config.dataDir, 'analyst'),
+    grafana: config.sqlDoor.passwordSources.grafana || passwordFile(config.dataDir, 'grafana'),
+  });
+  return Object.freeze({ ...config, pseudonymPepper: pepper, adminToken, integrations: Object.freeze([...integrations]), sqlDoor: Object.freeze({ ...config.sqlDoor, passwords, passwordSources }) });
 }

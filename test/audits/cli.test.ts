@@ -3,12 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildAdminApp } from '../../admin/admin.app.js';
+import { loadConfig } from '../../lib/config.js';
+import { startDoor, type Door } from '../../sqldoor/door.js';
+import { testDataDir } from '../helpers/clickhouse.js';
 import { toCsv } from '../../audits/format.js';
 import { createLogger } from '../../lib/logger.js';
-import { adminFile } from '../../lib/local-secrets.js';
+import { withLocalSecrets } from '../../lib/local-secrets.js';
 import { audit, auditStore, catalog, june, seedMonth } from './support.js';
 
 /*
@@ -30,7 +31,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 describe('npm run audit', () => {
   const clickhouseUrl = inject('services')?.clickhouseUrl ?? null;
   let env: Record<string, string>;
-  let admin: FastifyInstance | null = null;
+  let door: Door | null = null;
   let integration: string;
   let session: (n: number) => string;
   let run: Awaited<ReturnType<typeof auditStore>>['run'];
@@ -43,16 +44,15 @@ describe('npm run audit', () => {
     env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     if (clickhouseUrl) env.CLICKHOUSE_URL = clickhouseUrl;
     else {
-      const token = 'cli-test-admin-token-0123456789';
-      admin = await buildAdminApp({ client: store.client, token, log: createLogger('silent'), embedded: true });
-      const url = await admin.listen({ host: '127.0.0.1', port: 0 });
-      writeFileSync(adminFile(dataDir), JSON.stringify({ url, pid: process.pid }));
-      writeFileSync(join(dataDir, 'admin-token'), token + '\n');
+      // The running service's SQL door over this process's store, as `npm start` would serve it.
+      env.DATA_DIR = testDataDir();
+      const config = withLocalSecrets(loadConfig({ DATA_DIR: env.DATA_DIR }), { integrations: false });
+      door = await startDoor({ config, client: store.client, log: createLogger('silent'), port: 0 });
     }
   });
 
   afterAll(async () => {
-    await admin?.close();
+    await door?.stop();
   });
 
   it('list shows every query with its parameters', async () => {

@@ -6,6 +6,13 @@ import { createClickHouse, queryRows, type ClickHouseClient } from '../../lib/cl
 import { migrate } from '../../lib/migrate.js';
 
 let shared: Promise<ClickHouseClient> | null = null;
+let sharedDir: string | null = null;
+
+/** The data directory behind testClickHouse() on chdb (for a SQL door over it). */
+export const testDataDir = (): string => {
+  if (!sharedDir) throw new Error('testClickHouse() first');
+  return sharedDir;
+};
 
 /**
  * One migrated ClickHouse per test process: the server from CLICKHOUSE_URL, or chdb in a directory
@@ -16,7 +23,7 @@ export function testClickHouse(): Promise<ClickHouseClient> {
     const url = inject('services')?.clickhouseUrl ?? undefined;
     const client = createClickHouse({
       clickhouse: { url, user: undefined, password: undefined },
-      dataDir: mkdtempSync(join(tmpdir(), 'ine-audit-ch-')),
+      dataDir: (sharedDir = mkdtempSync(join(tmpdir(), 'ine-audit-ch-'))),
     });
     await migrate(client);
     return client;
