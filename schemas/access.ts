@@ -55,7 +55,7 @@ const catalogTables = [
   'one', 'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'databases', 'tables', 'columns', 'functions',
   'table_functions', 'aggregate_function_combinators', 'data_type_families', 'formats', 'settings',
   'time_zones', 'build_options', 'table_engines', 'collations', 'keywords', 'data_skipping_indices',
-  'contributors', 'licenses',
+  'contributors', 'licenses', 'parts',
 ] as const;
 export const systemTables: Readonly<Record<Role, readonly string[] | 'all'>> = {
   analyst: catalogTables,

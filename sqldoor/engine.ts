@@ -44,6 +44,7 @@ export const sqlString = (text: string) => `'${text.replace(/\\/g, '\\\\').repla
 const identifier = (name: string) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 
 const logComment = (id: string) => `sqldoor:${id}`;
+const streamable = /^(TabSeparated|TSV|CSV|Native|RowBinary|NDJSON|JSONLines|Raw)|EachRow/;
 
 export interface DoorEngine {
   version: string;
@@ -122,10 +123,17 @@ export async function openDoorEngine(dataDir: string): Promise<DoorEngine> {
         tables = [...new Set([...tables, ...(await checkQueryTree(await explain(statement), ctx, explain))])];
       }
       const format = checked.format ?? query.format;
-      stream = session.queryStream(statement, { format });
-      const source = stream;
+      const kind = ast.children[0]!.kind;
+      // chdb streams SELECTs only, and only row formats come out whole when streamed (its JSON, Pretty or
+      // Parquet split over blocks does not parse); the others answer in one piece, bounded by max_result_bytes.
+      const source = kind === 'SelectWithUnionQuery' && streamable.test(format) ? (stream = session.queryStream(statement, { format })) : null;
       async function* chunks(): AsyncGenerator<Chunk> {
         try {
+          if (!source) {
+            const result = await session.queryAsync(statement, { format });
+            yield { bytes: result.bytes(), rows: result.rowsRead };
+            return;
+          }
           for await (const chunk of source) yield { bytes: chunk.raw(), rows: chunk.numRows };
         } catch (err) {
           throw fromEngine(err);
@@ -133,7 +141,7 @@ export async function openDoorEngine(dataDir: string): Promise<DoorEngine> {
           close();
         }
       }
-      return { queryHash: formatted!.h, statement: ast.children[0]!.kind, tables, format, chunks: chunks(), close };
+      return { queryHash: formatted!.h, statement: kind, tables, format, chunks: chunks(), close };
     } catch (err) {
       close();
       throw fromEngine(err);

@@ -1,6 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { brotliDecompressSync, createBrotliCompress, createDeflate, createGzip, gunzipSync, inflateSync } from 'node:zlib';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { roles, type Limits, type Role } from '../schemas/access.js';
@@ -9,6 +8,8 @@ import type { AccessLogEntry } from './access-log.js';
 import type { DoorEngine, Prepared } from './engine.js';
 import { DoorError, exceptionText, fromEngine, httpStatus } from './errors.js';
 import { checkFormat } from './policy.js';
+import { createCompressStream } from './compressed.js';
+import { reframeNative } from './native.js';
 
 /**
  * The read-only part of ClickHouse's HTTP interface over the embedded store
@@ -29,13 +30,15 @@ export interface DoorDeps {
 /** URL parameters of the interface itself, not settings. */
 const interfaceParams = new Set([
   'query', 'database', 'default_format', 'user', 'password', 'query_id', 'session_id', 'session_timeout', 'session_check',
-  'quota_key', 'stacktrace', 'role', 'client_protocol_version', 'buffer_size', 'wait_end_of_query', 'decompress',
+  'quota_key', 'stacktrace', 'role', 'client_protocol_version', 'buffer_size', 'wait_end_of_query', 'decompress', 'compress',
 ]);
 /** Settings about the HTTP exchange, which the door honours (or has no use for) itself. */
 const exchangeSettings = new Set([
   'enable_http_compression', 'http_zlib_compression_level', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms',
   'http_wait_end_of_query', 'cancel_http_readonly_queries_on_client_close', 'http_response_buffer_size', 'add_http_cors_header',
-  'http_write_exception_in_output_format', 'readonly', 'session_check',
+  'http_write_exception_in_output_format', 'session_check',
+  // Write-side settings clients send with every request; nothing is written here.
+  'async_insert', 'wait_for_async_insert',
 ]);
 /** Settings that change how a result is written, never what may be read or how much. */
 const presentationSettings = new Set([
@@ -103,6 +106,10 @@ export function clientSettings(url: URLSearchParams, role: Role, limits: Limits,
   for (const [name, value] of url) {
     if (interfaceParams.has(name) || name.startsWith('param_') || exchangeSettings.has(name)) continue;
     if (!known.has(name)) throw new DoorError(115, 'UNKNOWN_SETTING', `Unknown setting '${name}'`);
+    if (name === 'readonly') {
+      if (value !== '1') throw new DoorError(164, 'READONLY', `${role}: Cannot modify 'readonly' setting in readonly mode`);
+      continue;
+    }
     if (name in limits) {
       const ceiling = limits[name as keyof Limits];
       const asked = Number(value);
@@ -177,6 +184,10 @@ export async function buildDoorApp(deps: DoorDeps): Promise<FastifyInstance> {
       if (gz) reply.header('Content-Encoding', gz.name);
       const summary = { read_rows: '0', read_bytes: '0', written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: String((Date.now() - started) * 1e6) };
       reply.header('X-ClickHouse-Summary', JSON.stringify(summary));
+      // Native as a server writes it for the client's protocol revision (clickhouse-go sends one).
+      const revision = prepared.format === 'Native' ? Number(url.get('client_protocol_version') ?? 0) || 0 : 0;
+      // compress=1: ClickHouse's own LZ4 blocks with CityHash128 checksums (the JDBC driver's default).
+      const framed = url.get('compress') === '1' ? createCompressStream() : null;
       const current = prepared;
       let clientGone = false;
       reply.raw.once('close', () => {
@@ -187,8 +198,9 @@ export async function buildDoorApp(deps: DoorDeps): Promise<FastifyInstance> {
         try {
           for (let step = first; !step.done; step = await iterator.next()) {
             entry.resultRows += step.value.rows;
-            entry.resultBytes += step.value.bytes.length;
-            if (!body.write(step.value.bytes)) await new Promise((r) => body.once('drain', r));
+            const bytes = revision > 0 ? reframeNative(step.value.bytes, revision) : step.value.bytes;
+            entry.resultBytes += bytes.length;
+            if (!body.write(bytes)) await new Promise((r) => body.once('drain', r));
             if (clientGone) throw new DoorError(394, 'QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away');
           }
         } catch (err) {
@@ -207,9 +219,9 @@ export async function buildDoorApp(deps: DoorDeps): Promise<FastifyInstance> {
       };
       counted = false;
       void write();
-      const out = gz ? gz.stream() : null;
-      if (out) void pipeline(body, out).catch(() => undefined);
-      return reply.send(out ?? body);
+      let out: NodeJS.ReadableStream = body;
+      for (const stage of [framed, gz?.stream()]) if (stage) out = out.pipe(stage);
+      return reply.send(out);
     } catch (err) {
       prepared?.close();
       const e = fromEngine(err);
