@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicsFor } from '../schemas/topics.js';
-import { adminQuery, benchIntegration, decisionBody, figure, freePort, keepAliveAgent, percentile, post, serviceEnv, sign, spawnEntry, type BenchContext, type Figure } from './lib.js';
+import { doorQuery, benchIntegration, decisionBody, figure, freePort, keepAliveAgent, percentile, post, serviceEnv, sign, spawnEntry, type BenchContext, type Figure } from './lib.js';
 
 /**
  * End to end: the delay from ingest's 200 to the row being visible in decisions_latest, at a steady
@@ -25,8 +25,10 @@ export async function benchE2e(ctx: BenchContext): Promise<Figure[]> {
   const adminPort = await freePort();
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const doorPort = await freePort();
+  const doorUrl = `http://127.0.0.1:${doorPort}`;
   const ingest = await spawnEntry('ingest/server.ts', serviceEnv({ ...kafkaEnv, PORT: String(ingestPort), DATA_DIR: join(dataDir, 'ingest') }), { readyUrl: `${ingestUrl}/readyz` });
-  const processor = await spawnEntry('processors/main.ts', serviceEnv({ ...kafkaEnv, PORT: String(await freePort()), ADMIN_PORT: String(adminPort), DATA_DIR: join(dataDir, 'processor') }), { readyUrl: `${adminUrl}/healthz`, readyTimeoutMs: 90_000 });
+  const processor = await spawnEntry('processors/main.ts', serviceEnv({ ...kafkaEnv, PORT: String(await freePort()), ADMIN_PORT: String(adminPort), CLICKHOUSE_HTTP_PORT: String(doorPort), DATA_DIR: join(dataDir, 'processor') }), { readyUrl: `${adminUrl}/healthz`, readyTimeoutMs: 90_000 });
 
   const acknowledged = new Map<string, number>();
   const seenByConsumer = new Map<string, number>();
@@ -42,7 +44,7 @@ export async function benchE2e(ctx: BenchContext): Promise<Figure[]> {
   let cursor = '1970-01-01 00:00:00.000';
   const poller = (async () => {
     while (polling) {
-      const rows = await adminQuery<{ session_id: string; inserted_at: string }>(adminUrl, "SELECT session_id, inserted_at FROM ine_audit.decisions_latest WHERE integration = 'bench' AND inserted_at > {c:DateTime64(3, 'UTC')} - INTERVAL 2 SECOND", { c: cursor }).catch(() => []);
+      const rows = await doorQuery<{ session_id: string; inserted_at: string }>(doorUrl, "SELECT session_id, inserted_at FROM ine_audit.decisions_latest WHERE integration = 'bench' AND inserted_at > {c:DateTime64(3, 'UTC')} - INTERVAL 2 SECOND", { c: cursor }).catch(() => []);
       const now = Date.now();
       for (const r of rows) {
         if (!visible.has(r.session_id)) visible.set(r.session_id, now);

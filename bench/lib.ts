@@ -117,15 +117,19 @@ export function serviceEnv(extra: Record<string, string>): Record<string, string
     // The benches measure capacity; a production limit would only measure the limiter.
     RATE_LIMIT_PER_MINUTE: '0',
     KAFKA_LAG_INTERVAL_MS: '0',
+    // A free port for each service's SQL door unless the bench asks for one.
+    CLICKHOUSE_HTTP_PORT: '0',
     ...extra,
   };
 }
 
-export async function adminQuery<T>(adminUrl: string, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const res = await fetch(`${adminUrl}/sql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': 'bench-admin-token-0123456789' }, body: JSON.stringify({ query, params }) });
-  const body = (await res.json()) as { rows?: T[]; message?: string };
-  if (!res.ok) throw new Error(body.message ?? `admin ${res.status}`);
-  return body.rows ?? [];
+/** SQL through a processor's SQL door (ClickHouse HTTP interface) as the operator. */
+export async function doorQuery<T>(doorUrl: string, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const search = new URLSearchParams({ default_format: 'JSONEachRow', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`param_${k}`, String(v)])) });
+  const res = await fetch(`${doorUrl}/?${search}`, { method: 'POST', body: query, headers: { 'x-clickhouse-user': 'operator', 'x-clickhouse-key': 'bench-admin-token-0123456789' } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(text);
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
 }
 
 /** A keep-alive POST with node:http (no extra client library); resolves with the status once the answer is read. */

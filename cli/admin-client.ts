@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { pino } from 'pino';
 import type { Config } from '../lib/config.js';
 import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
@@ -39,13 +39,15 @@ export async function openReadOnly(base: Config, user: SqlUser = 'analyst'): Pro
   let own: { door: Door; close: () => Promise<void> } | null = null;
   if (!url) {
     const store = createClickHouse(config);
-    const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'warn', pino.destination(2));
+    // A CLI's stderr carries its own error; its door logs only when asked to (LOG_LEVEL=debug).
+    const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'fatal', pino.destination(2));
     const door = await startDoor({ config, client: store, log, host: '127.0.0.1', port: 0, announce: false });
     own = { door, close: () => store.close() };
     url = door.url;
   }
   const password = user === 'operator' ? config.adminToken! : config.sqlDoor.passwords.analyst!;
-  const client = createClient({ url, username: user, password, database: 'ine_audit', clickhouse_settings: settings, request_timeout: 600_000 });
+  // The CLI's own messages are its errors; the client's logger would print them twice.
+  const client = createClient({ url, username: user, password, database: 'ine_audit', clickhouse_settings: settings, request_timeout: 300_000, log: { level: ClickHouseLogLevel.OFF } });
   return {
     run: (query, params = {}) => queryRows(client, query, params),
     close: async () => {

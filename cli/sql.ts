@@ -15,7 +15,8 @@ const db = await openReadOnly(loadConfig(), values.user as SqlUser);
 try {
   for (const row of await db.run(query, params)) process.stdout.write(JSON.stringify(row) + '\n');
 } catch (err) {
-  console.error(`query failed: ${(err as Error).message}`);
+  const e = err as Error & { code?: string; type?: string };
+  console.error(`query failed: ${e.type ? `Code: ${e.code} (${e.type}). ` : ''}${e.message.trim()}`);
   process.exitCode = 1;
 } finally {
   await db.close();

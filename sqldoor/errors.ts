@@ -30,7 +30,7 @@ export function fromEngine(err: unknown): DoorError {
   const text = message
     .replace(/Code: \d+\. DB::Exception: /g, '')
     .replace(/ \(version [^)]*\)/g, '')
-    .replace(/ : In scope SELECT formatQuerySingleLine\([\s\S]*$/, '')
+    .replace(/\s?: In scope SELECT formatQuerySingleLine\([\s\S]*$/, '')
     .replace(/([.\s]*\([A-Z_]+\))+[.\s]*$/, '');
   return new DoorError(code, type, text);
 }

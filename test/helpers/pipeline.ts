@@ -37,6 +37,7 @@ export async function startPipeline(
     HOST: '127.0.0.1',
     PORT: '0',
     ADMIN_PORT: '0',
+    CLICKHOUSE_HTTP_PORT: '0',
     DATA_DIR: mkdtempSync(join(tmpdir(), `ine-audit-${mode}-`)),
     PSEUDONYM_PEPPER: 'test-pepper-0123456789abcdef',
     KAFKA_TOPIC_PREFIX: `t${suite}.`,

@@ -28,13 +28,14 @@ export function freePort(): Promise<number> {
 
 export type Sql = <T = any>(query: string, params?: Record<string, unknown>) => Promise<T[]>;
 
-/** The admin endpoint's read-only SQL (POST /sql), as cli/admin-client.ts uses it. */
-export function adminSql(adminUrl: string, token: string): Sql {
+/** SQL through a service's SQL door (ClickHouse HTTP interface) as the operator, rows as JSON objects. */
+export function doorSql(doorUrl: string, token: string): Sql {
   return async (query, params = {}) => {
-    const res = await fetch(`${adminUrl}/sql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': token }, body: JSON.stringify({ query, params }) });
-    const body = (await res.json()) as { rows?: any[]; message?: string };
-    if (!res.ok) throw new Error(body.message ?? `admin endpoint answered ${res.status}`);
-    return body.rows ?? [];
+    const search = new URLSearchParams({ default_format: 'JSONEachRow', output_format_json_quote_64bit_integers: '0', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`param_${k}`, String(v)])) });
+    const res = await fetch(`${doorUrl}/?${search}`, { method: 'POST', body: query, headers: { 'x-clickhouse-user': 'operator', 'x-clickhouse-key': token } });
+    const text = await res.text();
+    if (!res.ok) throw new Error(text);
+    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
   };
 }
 
@@ -44,6 +45,8 @@ export interface ChildService {
   /** Health, readiness and /metrics of the child. */
   httpUrl: string;
   adminUrl: string;
+  /** The SQL door, when the child owns an embedded store. */
+  sqlUrl: string;
   sql: Sql;
   /** Resolves when the process has exited (code or signal). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -59,10 +62,11 @@ export interface ChildService {
 export async function spawnService(env: Record<string, string>, options: { entry?: string; readyTimeoutMs?: number } = {}): Promise<ChildService> {
   const port = await freePort();
   const adminPort = await freePort();
+  const sqlPort = await freePort();
   const token = env.ADMIN_TOKEN ?? randomBytes(16).toString('hex');
   const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? 'processors/main.ts'], {
     cwd: repoRoot,
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort), ADMIN_TOKEN: token },
+    env: { ...env, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort), CLICKHOUSE_HTTP_PORT: String(sqlPort), ADMIN_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -89,7 +93,8 @@ export async function spawnService(env: Record<string, string>, options: { entry
     pid: child.pid!,
     httpUrl: `http://127.0.0.1:${port}`,
     adminUrl,
-    sql: adminSql(adminUrl, token),
+    sqlUrl: `http://127.0.0.1:${sqlPort}`,
+    sql: doorSql(`http://127.0.0.1:${sqlPort}`, token),
     exited,
     output: () => output,
     async kill(signal = 'SIGTERM') {
