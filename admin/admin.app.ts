@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import { acceptedMessageSchema } from '../schemas/messages.js';
 import type { Sink } from '../ingest/sink.js';
 
@@ -12,18 +13,28 @@ const acceptRequest = z.object({
 
 const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
+/** Served without the token: the port itself is internal (ADMIN_HOST, 127.0.0.1 unless told otherwise). */
+const open = new Set(['/healthz', '/metrics', '/openapi.json']);
+
 /**
- * The internal port of the process that owns the embedded store: bound to 127.0.0.1, token-protected.
- * Import and replay hand it validated messages; SQL goes through the SQL door (sqldoor/).
+ * The internal port of every process, never the one that faces Veriff: Prometheus metrics, the ingest
+ * API's OpenAPI document and, in the process that owns the embedded store, `/accept` for import and
+ * replay (token-protected). SQL goes through the SQL door (sqldoor/).
  */
-export async function buildAdminApp(deps: { token: string; log: Logger; accept?: Sink['accept'] }): Promise<FastifyInstance> {
+export async function buildAdminApp(deps: { token: string; log: Logger; metrics: Metrics; openApi?: () => unknown; accept?: Sink['accept'] }): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.log.child({ component: 'admin' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1_048_576 });
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url === '/healthz') return;
+    if (open.has(req.url.split('?')[0]!)) return;
     const token = req.headers['x-admin-token'];
     if (typeof token !== 'string' || !sameToken(token, deps.token)) return reply.code(401).send({ error: 'unauthorized', message: 'x-admin-token required' });
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  const openApi = deps.openApi;
+  if (openApi) app.get('/openapi.json', async () => openApi());
   // Import and replay hand validated messages to the process that owns the embedded store.
   const accept = deps.accept;
   if (accept) {

@@ -107,7 +107,7 @@ export async function startServices(
   } else if (roles.processor) {
     // A processor alone still answers health, readiness and metrics.
     http = Fastify({ loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
-    healthRoutes(http, { ready: async () => ({ kafka: await bus!.ping(), clickhouse: (await client!.ping()).success }), metrics });
+    healthRoutes(http, { ready: async () => ({ kafka: await bus!.ping(), clickhouse: (await client!.ping()).success }) });
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
   }
 
@@ -117,12 +117,10 @@ export async function startServices(
     services.sqlUrl = door.url;
   }
 
-  let admin: FastifyInstance | null = null;
-  if (client) {
-    admin = await buildAdminApp({ token: config.adminToken!, log, accept: inlineSink?.accept });
-    services.adminUrl = await admin.listen({ host: '127.0.0.1', port: config.adminPort });
-    if (isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
-  }
+  const ingestApp = roles.ingest ? http : null;
+  const admin = await buildAdminApp({ token: config.adminToken!, log, metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept });
+  services.adminUrl = await admin.listen({ host: config.adminHost, port: config.adminPort });
+  if (client && isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
 
   // Shutdown order: cancel SQL door queries → stop HTTP → stop consumers → flush writers → disconnect Kafka → close ClickHouse.
   stops.push(['sqldoor', async () => door?.stop()]);

@@ -28,7 +28,7 @@ import {
 const dashboards = loadDashboards();
 const byUid = Object.fromEntries(dashboards.map((d) => [d.uid, d]));
 const everyPanel = dashboards.flatMap((d) => panelsOf(d).map((p) => [d.title, p.title, d.uid, p] as const));
-const rangeFor = (panel: Panel) => (/dead letters/i.test(panel.title) ? LAST_DAY : JUNE);
+const rangeFor = (panel: Panel) => (/dead letters|SQL door/i.test(panel.title) ? LAST_DAY : JUNE);
 const find = (uid: string, title: string): Panel => panelsOf(byUid[uid]!).find((p) => p.title === title) ?? expect.fail(`no panel ${title} in ${uid}`);
 
 describe('provisioning files', () => {
@@ -221,6 +221,10 @@ describe('every panel on known data', () => {
     expect(await value(uid, 'Median delay, decision to ClickHouse', [PROBE])).toBe(expected.probe.medianDelayS);
     const delay = (await run(uid, 'Delay from Veriff decision to ClickHouse', [PROBE])).rows;
     expect(delay).toEqual([expect.objectContaining({ p50: expected.probe.medianDelayS, slowest: expected.probe.slowestS })]);
+    expect((await run(uid, 'SQL door queries by user and outcome', [ALL])).rows.map((r) => [r.user, Number(r.ok), Number(r.denied), Number(r.error)])).toEqual([
+      ['analyst', 2, 1, 0],
+      ['grafana', 1, 0, 0],
+    ]);
   });
 });
 

@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, status: reply.statusCode, outcome: req.outcome ?? '' });
-    if (route === '/metrics' || route === '/healthz' || route === '/readyz') return;
+    if (route === '/healthz' || route === '/readyz') return;
     // One line per request, without payload or personal data.
     req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), integration: req.integration, outcome: req.outcome }, 'request');
   });
@@ -139,10 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   cutOffSlowBodies(app, config.requestTimeoutMs);
   await limitRate(app, config);
   await registerOpenApi(app);
-  healthRoutes(app, {
-    ready: async () => ({ ...(await sink.ready()), ...(deps.ready ? await deps.ready() : {}) }),
-    metrics,
-  });
+  healthRoutes(app, { ready: async () => ({ ...(await sink.ready()), ...(deps.ready ? await deps.ready() : {}) }) });
   webhookRoutes(app, ctx);
   consentRoutes(app, ctx);
   return app;

@@ -65,10 +65,9 @@ const documented: Record<string, Record<string, unknown>> = {
   },
   'GET /healthz': { summary: 'Liveness', tags: ['operations'], security: [] },
   'GET /readyz': { summary: 'Readiness of Kafka / ClickHouse', tags: ['operations'], security: [] },
-  'GET /metrics': { summary: 'Prometheus metrics', tags: ['operations'], security: [] },
 };
 
-/** Registers @fastify/swagger (before the routes, so it sees them) and GET /openapi.json. */
+/** Registers @fastify/swagger (before the routes, so it sees them); the document is served on the internal port (admin/). */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -82,12 +81,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       security: [{ integrationKey: [], hmacSignature: [] }],
     },
-    // Undocumented routes (HEAD twins, /openapi.json itself) stay out of the document.
+    // Undocumented routes (HEAD twins) stay out of the document.
     transform: ({ url, route }) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       const schema = methods.map((m) => documented[`${m} ${url}`]).find(Boolean);
       return { url, schema: (schema ?? { hide: true }) as never };
     },
   });
-  app.get('/openapi.json', async () => app.swagger());
 }

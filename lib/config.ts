@@ -23,6 +23,8 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: intFromEnv(3000),
   ADMIN_PORT: intFromEnv(3001),
+  // The internal port (metrics, OpenAPI, import and replay); 0.0.0.0 only inside a private network.
+  ADMIN_HOST: z.string().default('127.0.0.1'),
   ADMIN_TOKEN: z.string().min(16).optional(),
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -80,6 +82,7 @@ export type Config = Readonly<{
   host: string;
   port: number;
   adminPort: number;
+  adminHost: string;
   adminToken: string | undefined;
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -179,6 +182,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     port: env.PORT,
     adminPort: env.ADMIN_PORT,
+    adminHost: env.ADMIN_HOST,
     adminToken: env.ADMIN_TOKEN,
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,

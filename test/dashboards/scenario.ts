@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '../../lib/clickhouse.js';
-import { DATABASE } from '../../lib/clickhouse.js';
+import { DATABASE, insertRows } from '../../lib/clickhouse.js';
 import { fromEpochMs } from '../../lib/time.js';
 import type { TableRows } from '../../schemas/rows.js';
 import { makeConsent, makeDecision } from '../helpers/fixtures.js';
@@ -164,8 +164,16 @@ function pipelineRows(): TableRows {
   };
 }
 
+/** Queries through the SQL door an hour ago: analyst 2 ok and 1 denied, grafana 1 ok (sql_access_counts follows by its view). */
+async function seedAccessLog(client: ClickHouseClient): Promise<void> {
+  const row = (user: string, outcome: string, code: number) => [fromEpochMs(LAST_DAY.toMs - 3_600_000), user, '127.0.0.1', randomUUID(), '1', 'SelectWithUnionQuery', [], 1, 10, 5, outcome, code, ''];
+  const columns: [string, ...string[]] = ['at', 'user', 'client_address', 'query_id', 'query_hash', 'statement', 'tables', 'result_rows', 'result_bytes', 'duration_ms', 'outcome', 'error_code', 'error_name'];
+  await insertRows(client, `${DATABASE}.sql_access_log`, columns, [row('analyst', 'ok', 0), row('analyst', 'ok', 0), row('analyst', 'denied', 497), row('grafana', 'ok', 0)]);
+}
+
 export async function seedScenario(client: ClickHouseClient): Promise<void> {
   await seedAsWebhooks(client, [...decisions.flatMap(decisionItem), ...consents.map(consentItem)]);
   await seedProbe(client);
   await seedRows(client, pipelineRows());
+  await seedAccessLog(client);
 }

@@ -44,7 +44,7 @@ describe('rate limiting per integration', () => {
       { timeoutMs: 10_000, what: 'the rate_limited rejection row' },
     );
     expect(rows).toEqual([{ integration: flooder.name, status: 429, delivery_count: LIMIT }]);
-    const metrics = await (await fetch(`${p.url}/metrics`)).text();
+    const metrics = await (await fetch(`${p.services.adminUrl}/metrics`)).text();
     expect(metrics).toContain(`ine_audit_rejections_total{endpoint="${path}",reason="rate_limited"} ${LIMIT}`);
   });
 
@@ -55,7 +55,7 @@ describe('rate limiting per integration', () => {
     const quietStill = await signedPost(p.url, path, makeDecision('decision-approved-ine-match'), quiet);
     expect(quietStill.status).toBe(200);
     // Embedded mode: publish latency is the insert that made each accepted webhook durable.
-    const metrics = await (await fetch(`${p.url}/metrics`)).text();
+    const metrics = await (await fetch(`${p.services.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`ine_audit_publish_seconds_count\\{topic="decisions"\\} ${LIMIT + 5 + 1}\\n`));
   });
 });

@@ -63,7 +63,7 @@ describe('Prometheus metrics', () => {
       { what: 'decisions stored' },
     );
     const scrape = async () => {
-      const res = await fetch(`${p.url}/metrics`);
+      const res = await fetch(`${p.services.adminUrl}/metrics`);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       return parseMetrics(await res.text());
     };

@@ -6,6 +6,7 @@ import { buildApp } from '../../ingest/app.js';
 import type { Sink } from '../../ingest/sink.js';
 import { loadConfig } from '../../lib/config.js';
 import { createMetrics } from '../../lib/metrics.js';
+import { buildAdminApp } from '../../admin/admin.app.js';
 import { consentRecordSchema } from '../../schemas/consent.schema.js';
 import { decisionWebhookSchema } from '../../schemas/veriff/decision.schema.js';
 import { eventWebhookSchema } from '../../schemas/veriff/event.schema.js';
@@ -24,9 +25,15 @@ const jsonSchemaOf = (schema: z.ZodType) => {
 };
 
 describe('OpenAPI document', () => {
-  it('is served at GET /openapi.json with request bodies equal to the zod schemas', async () => {
-    const app = await buildApp({ config: loadConfig({ VERIFF_API_KEY: 'k', VERIFF_SHARED_SECRET: 'secret-0123456789' }), sink, log: pino({ level: 'silent' }), metrics: createMetrics() });
-    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+  it('is served at GET /openapi.json on the internal port, never the webhook port, with request bodies equal to the zod schemas', async () => {
+    const metrics = createMetrics();
+    const app = await buildApp({ config: loadConfig({ VERIFF_API_KEY: 'k', VERIFF_SHARED_SECRET: 'secret-0123456789' }), sink, log: pino({ level: 'silent' }), metrics });
+    await app.ready();
+    const internal = await buildAdminApp({ token: 'internal-token-0123456789', log: pino({ level: 'silent' }), metrics, openApi: () => app.swagger() });
+    for (const url of ['/openapi.json', '/metrics']) expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    expect((await internal.inject({ method: 'GET', url: '/metrics' })).body).toContain('ine_audit_http_requests_total');
+    const res = await internal.inject({ method: 'GET', url: '/openapi.json' });
+    await internal.close();
     await app.close();
     expect(res.statusCode).toBe(200);
     const doc = res.json();
@@ -35,7 +42,7 @@ describe('OpenAPI document', () => {
     expect(body('/webhooks/veriff/decision')).toEqual(jsonSchemaOf(decisionWebhookSchema));
     expect(body('/webhooks/veriff/event')).toEqual(jsonSchemaOf(eventWebhookSchema));
     expect(body('/consents')).toEqual(jsonSchemaOf(consentRecordSchema));
-    expect(Object.keys(doc.paths).sort()).toEqual(['/consents', '/healthz', '/metrics', '/readyz', '/webhooks/veriff/decision', '/webhooks/veriff/event']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/consents', '/healthz', '/readyz', '/webhooks/veriff/decision', '/webhooks/veriff/event']);
     for (const route of ['/webhooks/veriff/decision', '/webhooks/veriff/event', '/consents']) {
       expect(Object.keys(doc.paths[route].post.responses)).toEqual(expect.arrayContaining(['200', '401', '413', '415', '429', '503']));
       expect(doc.paths[route].post.responses['503'].headers['Retry-After']).toBeDefined();
