@@ -53,7 +53,7 @@ const presentationSettings = new Set([
   'date_time_output_format', 'date_time_input_format', 'session_timezone', 'format_csv_delimiter', 'format_csv_null_representation',
   'format_tsv_null_representation', 'output_format_csv_null_representation', 'output_format_tsv_null_representation',
   'join_use_nulls', 'max_block_size', 'extremes', 'use_client_time_zone', 'output_format_native_use_flattened_dynamic_and_json_serialization',
-  'max_query_size', 'allow_experimental_analyzer', 'enable_analyzer', 'output_format_pretty_row_numbers', 'result_overflow_mode',
+  'output_format_pretty_row_numbers', 'result_overflow_mode',
 ]);
 
 const contentType = (format: string): string => {

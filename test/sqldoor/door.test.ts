@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,12 @@ describe.runIf(embedded)('SQL door', () => {
     expect(gz.headers.get('content-encoding')).toBe('gzip');
     const native = await post('SELECT toUInt8(7) AS x', 'analyst', { default_format: 'Native' });
     expect(Buffer.from(await native.arrayBuffer())).toEqual(Buffer.from([1, 1, 1, 0x78, 5, ...Buffer.from('UInt8'), 7]));
+  });
+
+  it('keeps every secret in DATA_DIR at mode 0600', () => {
+    for (const file of ['pseudonym-pepper', 'admin-token', 'local-integration.json', 'analyst-password', 'grafana-password']) {
+      expect(statSync(join(config.dataDir, file)).mode & 0o077, file).toBe(0);
+    }
   });
 
   it('refuses a wrong password with 401 and code 516, and an unknown user the same way', async () => {

@@ -132,4 +132,7 @@ export const hostileSettings: Array<Record<string, string>> = [
   { output_format_schema: '/tmp/ine-door-schema' },
   { log_comment: 'sqldoor:other' },
   { result_overflow_mode: 'break' },
+  // The policy reads the analyzer's tree; turning the analyzer off must not turn the policy off.
+  { enable_analyzer: '0' },
+  { allow_experimental_analyzer: '0' },
 ];
