@@ -117,7 +117,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const reason = status === 413 ? 'body_too_large' : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request';
       req.outcome = reason;
       await sink.reject(rejectionOf(req, { status, reason, integration: null, body: Buffer.alloc(0) }));
-      metrics.rejections.inc({ endpoint: req.routeOptions.url ?? req.url, reason });
       return reply.code(status).send({ error: reason, message: err.message });
     }
     if (status === 429) {
@@ -129,8 +128,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status >= 400 && status < 600 ? status : 500).send({ error: 'internal', message: 'internal error' });
   });
 
+  // Every refusal is counted here, once, whichever path refused it.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode >= 400 && reply.statusCode !== 503 && req.outcome && reply.statusCode !== 413) {
+    if (reply.statusCode >= 400 && reply.statusCode !== 503 && req.outcome) {
       metrics.rejections.inc({ endpoint: req.routeOptions.url ?? req.url, reason: req.outcome });
     }
     return payload;

@@ -12,7 +12,7 @@ import { withLocalSecrets } from '../../lib/local-secrets.js';
 import { startDoor, type Door } from '../../sqldoor/door.js';
 import { catalog, seedMonth, auditStore, june } from '../audits/support.js';
 import { testDataDir } from '../helpers/clickhouse.js';
-import { loadDashboards, panelContext, panelsOf, runPanel } from '../dashboards/panels.js';
+import { loadAlertRules, loadDashboards, panelContext, panelsOf, runAlertQuery, runPanel } from '../dashboards/panels.js';
 import { hostileCorpus, hostileSettings } from './hostile.js';
 import { pollUntil } from '../helpers/poll.js';
 import { parseParams } from '../../audits/params.js';
@@ -113,6 +113,11 @@ describe.runIf(embedded)('SQL door', () => {
         await expect(runPanel(grafana, panel, panelContext(panel, { fromMs: Date.parse(june.from), toMs: Date.parse(june.to) }, { integration: { current: [integration], options: [integration] } })), `${dashboard.uid}: ${panel.title}`).resolves.toBeDefined();
       }
     }
+  });
+
+  it('runs every provisioned alert rule as grafana', async () => {
+    const grafana = as('grafana');
+    for (const rule of loadAlertRules()) await expect(runAlertQuery(grafana, rule, Date.now()), rule.uid).resolves.toBeDefined();
   });
 
   it('gives grafana the dead-letter metadata and never its bytes', async () => {
