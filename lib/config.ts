@@ -19,7 +19,6 @@ const boolFromEnv = (def: boolean) =>
     .transform((v) => v === 'true' || v === '1');
 
 const envSchema = z.object({
-  NODE_ENV: z.string().default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: intFromEnv(3000),
   ADMIN_PORT: intFromEnv(3001),
@@ -78,7 +77,6 @@ const envSchema = z.object({
 });
 
 export type Config = Readonly<{
-  env: string;
   host: string;
   port: number;
   adminPort: number;
@@ -178,7 +176,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const brokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
   return Object.freeze({
-    env: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
     adminPort: env.ADMIN_PORT,

@@ -6,7 +6,7 @@ const run = promisify(execFile);
 
 export interface TestServices {
   kafkaBrokers: string;
-  kafkaSource: 'env' | 'testcontainers' | 'local-broker';
+  kafkaSource: 'env' | 'local-broker';
   clickhouseUrl: string | null;
   /** Only the local broker can be stopped and started again by fault tests. */
   kafkaControllable: boolean;
@@ -41,17 +41,8 @@ export async function resolveServices(): Promise<{ services: TestServices; teard
   let kafkaBrokers = process.env.KAFKA_BROKERS;
   let kafkaSource: TestServices['kafkaSource'] = 'env';
   let clickhouseUrl = process.env.CLICKHOUSE_URL ?? null;
-  const docker = (!kafkaBrokers || !clickhouseUrl) && (await dockerAnswers());
+  const docker = !clickhouseUrl && (await dockerAnswers());
 
-  if (!kafkaBrokers && docker) {
-    const { KafkaContainer } = await import('@testcontainers/kafka' as string).catch(() => ({ KafkaContainer: null }));
-    if (KafkaContainer) {
-      const container = await new KafkaContainer('confluentinc/cp-kafka:7.9.0').withKraft().start();
-      cleanups.push(() => container.stop());
-      kafkaBrokers = `${container.getHost()}:${container.getMappedPort(9093)}`;
-      kafkaSource = 'testcontainers';
-    }
-  }
   if (!kafkaBrokers) {
     const port = Number(process.env.KAFKA_PORT ?? 9092);
     const alreadyRunning = await portOpen(port);
