@@ -38,7 +38,7 @@ const pureCategories = new Set([
 ]);
 /** Functions of other categories that only describe values, types or the session. */
 const namedFunctions = new Set([
-  'lambda', '_CAST', 'caseWithExpression', 'bar', 'countDigits', 'currentDatabase', 'currentUser', 'currentSchemas',
+  'lambda', 'exists', 'grouping', '_CAST', 'caseWithExpression', 'bar', 'countDigits', 'currentDatabase', 'currentUser', 'currentSchemas',
   'displayName', 'version', 'revision', 'uptime', 'timezone', 'serverTimezone', 'formatReadableDecimalSize',
   'formatReadableQuantity', 'formatReadableSize', 'formatReadableTimeDelta', 'parseReadableSize',
   'parseReadableSizeOrNull', 'parseReadableSizeOrZero', 'parseTimeDelta', 'ignore', 'identity', 'isConstant',

@@ -132,6 +132,31 @@ describe.runIf(embedded)('SQL door', () => {
     expect(rows[0]!.body).toContain('"sessionId"');
   });
 
+  it('answers what analysts write: CTEs, windows, lambdas, CASE, EXISTS, IN, JOIN, UNION, catalogue and SHOW/DESCRIBE/EXPLAIN', async () => {
+    const legit = [
+      "WITH d AS (SELECT session_id, status FROM decisions) SELECT status, count() FROM d GROUP BY status",
+      'SELECT session_id, row_number() OVER (PARTITION BY status ORDER BY decision_time) AS n, lagInFrame(status) OVER (ORDER BY decision_time) FROM decisions',
+      "SELECT arrayMap(x -> x * 2, [1, 2]), CASE status WHEN 'approved' THEN 1 ELSE 0 END, toUInt8(1)::UInt16, if(ine_face_match, 'y', 'n') FROM decisions LIMIT 1",
+      'SELECT count() FROM decisions AS d WHERE EXISTS (SELECT 1 FROM consents AS c WHERE c.session_id = d.session_id)',
+      'SELECT count() FROM decisions WHERE session_id IN (SELECT session_id FROM consents) AND status IN (SELECT status FROM decision_statuses)',
+      'SELECT d.status, s.conclusive FROM decisions AS d LEFT JOIN decision_statuses AS s ON s.status = d.status LIMIT 3',
+      'SELECT 1 AS x UNION ALL SELECT 2 INTERSECT SELECT 2',
+      'SELECT quantileIf(0.5)(ine_face_match_percentage, ine_check_performed), uniqExact(session_id), countIf(status = \'approved\') FROM decisions',
+      "SELECT name, engine FROM system.tables WHERE database = 'ine_audit' FORMAT JSONEachRow",
+      'SELECT name, type FROM system.columns WHERE table = \'decisions_latest\'',
+      'SHOW TABLES FROM ine_audit',
+      'DESCRIBE TABLE decisions_latest',
+      'EXISTS TABLE ine_audit.decisions',
+      'EXPLAIN SELECT count() FROM decisions',
+      'SELECT version(), timezone(), currentUser(), currentDatabase()',
+      'SELECT formatReadableSize(sum(bytes_on_disk)) FROM system.parts WHERE database = \'ine_audit\'',
+    ];
+    for (const sql of legit) {
+      const res = await post(sql);
+      expect(res.status, `${sql}\n${await res.clone().text()}`).toBe(200);
+    }
+  });
+
   it('refuses the hostile corpus: no personal value, secret, host file or network address, no row changed', async () => {
     const before = await counts();
     const corpus = hostileCorpus({ dataDir: config.dataDir, port, outfile });
