@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   CompressedFormatError,
@@ -78,17 +80,12 @@ sys.stderr.write('blocks=%d\\n' % blocks)
 sys.stdout.buffer.write(bytes(out))
 `;
 
-function referencePython(): string | undefined {
-  const candidates = [process.env.CLICKHOUSE_REF_PYTHON, 'python3'].filter(
-    (c): c is string => !!c,
-  );
-  for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import clickhouse_driver, lz4, clickhouse_cityhash'], {
-      stdio: 'ignore',
-    });
-    if (r.status === 0) return py;
-  }
-  return undefined;
+/** clickhouse_driver's own decompressor, from the Python venv test/clients/setup.sh installs (PyPI, pinned). */
+function referencePython(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const setup = spawnSync('bash', [join(root, 'test/clients/setup.sh'), 'python'], { stdio: 'inherit', timeout: 600_000 });
+  if (setup.status !== 0) throw new Error('test/clients/setup.sh python failed');
+  return join(root, 'test/clients/python/.venv/bin/python');
 }
 
 async function collect(chunks: Uint8Array[], maxBlockSize?: number): Promise<Buffer> {
@@ -198,11 +195,11 @@ describe('createCompressStream', () => {
     expect(Buffer.from(decodeCompressedBlocks(out)).equals(data)).toBe(true);
   });
 
-  const py = referencePython();
-  it.skipIf(!py)('output decodes with the Python reference (clickhouse_driver)', async () => {
+  it('output decodes with the Python reference (clickhouse_driver, checksums verified)', async () => {
+    const py = referencePython();
     const data = Buffer.concat([randomBytes(70_000), Buffer.from('x'.repeat(5000))]);
     const out = await collect([randomBytes(0), data.subarray(0, 12345), data.subarray(12345)], 32768);
-    const r = spawnSync(py!, ['-c', PY_DECODE], { input: out, maxBuffer: 1 << 26 });
+    const r = spawnSync(py, ['-c', PY_DECODE], { input: out, maxBuffer: 1 << 26 });
     expect(blockSizes(out)).toEqual([12345, 32768, 62655 - 32768]);
     expect(r.stderr.toString()).toContain('blocks=3');
     expect(r.status).toBe(0);

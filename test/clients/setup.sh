@@ -6,6 +6,9 @@
 # Usage: test/clients/setup.sh [python|go|java ...]   (default: all three)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+# Test files may run this at the same time: one installer at a time, the others then find it done.
+exec 9>.setup.lock
+flock 9
 targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(python go java)
 
 setup_python() {
