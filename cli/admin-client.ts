@@ -5,7 +5,7 @@ import type { Config } from '../lib/config.js';
 import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
 import { createLogger } from '../lib/logger.js';
 import { doorFile, withLocalSecrets } from '../lib/local-secrets.js';
-import { startDoor, type Door } from '../sqldoor/door.js';
+import type { Door } from '../sqldoor/door.js';
 
 export type RunQuery = (query: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
 export type SqlUser = 'analyst' | 'operator';
@@ -41,6 +41,7 @@ export async function openReadOnly(base: Config, user: SqlUser = 'analyst'): Pro
     const store = createClickHouse(config);
     // A CLI's stderr carries its own error; its door logs only when asked to (LOG_LEVEL=debug).
     const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'fatal', pino.destination(2));
+    const { startDoor } = await import('../sqldoor/door.js');
     const door = await startDoor({ config, client: store, log, host: '127.0.0.1', port: 0, announce: false });
     own = { door, close: () => store.close() };
     url = door.url;

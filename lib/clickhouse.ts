@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { createClient, parseError, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection';
 import type { Config } from './config.js';
 
 export type { ClickHouseClient };
@@ -33,6 +34,8 @@ export function createClickHouse(config: Pick<Config, 'clickhouse' | 'dataDir'>)
   }
   const path = resolve(config.dataDir, 'clickhouse');
   mkdirSync(path, { recursive: true });
+  // Loaded on first use: the engine is 150 MB a CLI talking to a server or a SQL door never needs.
+  const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection };
   // chdb types against its own copy of @clickhouse/client-common; the runtime contract is the same.
   const chdb = createChdbConnection({ path });
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
