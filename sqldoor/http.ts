@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { roles, type Limits, type Role } from '../schemas/access.js';
 import type { Logger } from '../lib/logger.js';
 import type { AccessLogEntry } from './access-log.js';
-import type { DoorEngine, Prepared } from './engine.js';
+import type { Chunk, DoorEngine, Prepared } from './engine.js';
 import { DoorError, exceptionText, fromEngine, httpStatus } from './errors.js';
 import { checkFormat } from './policy.js';
 import { createCompressStream } from './compressed.js';
@@ -126,6 +126,69 @@ export function clientSettings(url: URLSearchParams, role: Role, limits: Limits,
   return settings;
 }
 
+interface Blocks {
+  iterator: AsyncIterator<Chunk>;
+  first: IteratorResult<Chunk>;
+}
+
+interface Exchange {
+  entry: AccessLogEntry;
+  started: number;
+  version: string;
+  /** Called once, when the last byte is written or the query ended in error. */
+  done: () => void;
+}
+
+/**
+ * Streams a prepared query's blocks once the first has arrived: an error before it was a clean
+ * ClickHouse error and never a partial 200; an error after it ends the body the way ClickHouse does,
+ * with its exception text.
+ */
+function sendResult(req: FastifyRequest, reply: FastifyReply, url: URLSearchParams, prepared: Prepared, blocks: Blocks, x: Exchange): FastifyReply {
+  const { entry } = x;
+  const { iterator, first } = blocks;
+  const body = new PassThrough();
+  const gz = compressor(req, url.get('enable_http_compression') === '1');
+  reply.header('X-ClickHouse-Format', prepared.format).type(contentType(prepared.format));
+  if (gz) reply.header('Content-Encoding', gz.name);
+  reply.header('X-ClickHouse-Summary', JSON.stringify({ read_rows: '0', read_bytes: '0', written_rows: '0', written_bytes: '0', total_rows_to_read: '0', elapsed_ns: String((Date.now() - x.started) * 1e6) }));
+  // Native as a server writes it for the client's protocol revision (clickhouse-go sends one).
+  const revision = prepared.format === 'Native' ? Number(url.get('client_protocol_version') ?? 0) || 0 : 0;
+  // compress=1: ClickHouse's own LZ4 blocks with CityHash128 checksums (the JDBC driver's default).
+  const framed = url.get('compress') === '1' ? createCompressStream() : null;
+  let clientGone = false;
+  reply.raw.once('close', () => {
+    clientGone = !reply.raw.writableFinished;
+    if (clientGone) prepared.close();
+  });
+  const write = async () => {
+    try {
+      for (let step = first; !step.done; step = await iterator.next()) {
+        entry.resultRows += step.value.rows;
+        const bytes = revision > 0 ? reframeNative(step.value.bytes, revision) : step.value.bytes;
+        entry.resultBytes += bytes.length;
+        if (!body.write(bytes)) await new Promise((r) => body.once('drain', r));
+        if (clientGone) throw new DoorError(394, 'QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away');
+      }
+    } catch (err) {
+      const e = fromEngine(err);
+      entry.outcome = e.code === 394 ? 'cancelled' : 'error';
+      entry.errorCode = e.code;
+      entry.errorName = e.type;
+      body.write(exceptionText(e, x.version));
+    } finally {
+      prepared.close();
+      body.end();
+      entry.durationMs = Date.now() - x.started;
+      x.done();
+    }
+  };
+  void write();
+  let out: NodeJS.ReadableStream = body;
+  for (const stage of [framed, gz?.stream()]) if (stage) out = out.pipe(stage);
+  return reply.send(out);
+}
+
 export async function buildDoorApp(deps: DoorDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.log.child({ component: 'sqldoor' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1_048_576, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
@@ -176,52 +239,9 @@ export async function buildDoorApp(deps: DoorDeps): Promise<FastifyInstance> {
       entry.statement = prepared.statement;
       entry.tables = prepared.tables;
       const iterator = prepared.chunks[Symbol.asyncIterator]();
-      // The first block decides the status: an error before it is a clean ClickHouse error, never a partial 200.
       const first = await iterator.next();
-      const body = new PassThrough();
-      const gz = compressor(req, url.get('enable_http_compression') === '1');
-      reply.header('X-ClickHouse-Format', prepared.format).type(contentType(prepared.format));
-      if (gz) reply.header('Content-Encoding', gz.name);
-      const summary = { read_rows: '0', read_bytes: '0', written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: String((Date.now() - started) * 1e6) };
-      reply.header('X-ClickHouse-Summary', JSON.stringify(summary));
-      // Native as a server writes it for the client's protocol revision (clickhouse-go sends one).
-      const revision = prepared.format === 'Native' ? Number(url.get('client_protocol_version') ?? 0) || 0 : 0;
-      // compress=1: ClickHouse's own LZ4 blocks with CityHash128 checksums (the JDBC driver's default).
-      const framed = url.get('compress') === '1' ? createCompressStream() : null;
-      const current = prepared;
-      let clientGone = false;
-      reply.raw.once('close', () => {
-        clientGone = !reply.raw.writableFinished;
-        if (clientGone) current.close();
-      });
-      const write = async () => {
-        try {
-          for (let step = first; !step.done; step = await iterator.next()) {
-            entry.resultRows += step.value.rows;
-            const bytes = revision > 0 ? reframeNative(step.value.bytes, revision) : step.value.bytes;
-            entry.resultBytes += bytes.length;
-            if (!body.write(bytes)) await new Promise((r) => body.once('drain', r));
-            if (clientGone) throw new DoorError(394, 'QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away');
-          }
-        } catch (err) {
-          const e = fromEngine(err);
-          entry.outcome = e.code === 394 ? 'cancelled' : 'error';
-          entry.errorCode = e.code;
-          entry.errorName = e.type;
-          body.write(exceptionText(e, deps.engine.version));
-        } finally {
-          current.close();
-          body.end();
-          entry.durationMs = Date.now() - started;
-          deps.record(entry);
-          running--;
-        }
-      };
       counted = false;
-      void write();
-      let out: NodeJS.ReadableStream = body;
-      for (const stage of [framed, gz?.stream()]) if (stage) out = out.pipe(stage);
-      return reply.send(out);
+      return sendResult(req, reply, url, prepared, { iterator, first }, { entry, started, version: deps.engine.version, done: () => { deps.record(entry); running--; } });
     } catch (err) {
       prepared?.close();
       const e = fromEngine(err);

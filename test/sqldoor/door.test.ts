@@ -203,6 +203,18 @@ describe.runIf(embedded)('SQL door', () => {
     expect((await post('SELECT 1', 'analyst', { max_execution_time: '61' })).status).toBe(403);
   });
 
+  it('runs at most SQL_MAX_CONCURRENT_QUERIES at once, and failed queries never hold a slot', async () => {
+    for (let i = 0; i < 5; i++) expect((await post("SELECT throwIf(1, 'boom')")).status).toBe(500);
+    const slow = () => post('SELECT count() FROM numbers(1e14) WHERE rand() % 7 = 0', 'analyst', { max_execution_time: '2' });
+    const running = [slow(), slow()];
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await post('SELECT 1');
+    expect(third.status).toBe(503);
+    expect(third.headers.get('x-clickhouse-exception-code')).toBe('202');
+    expect((await Promise.all(running)).map((r) => r.status)).toEqual([408, 408]);
+    expect((await post('SELECT 1')).status).toBe(200);
+  });
+
   it('writes who read what to sql_access_log, which only the operator reads', async () => {
     await post('SELECT count() FROM decisions_latest', 'analyst', { query_id: 'logged-1' });
     await post('SELECT * FROM raw_payloads', 'analyst', { query_id: 'logged-2' });
