@@ -105,7 +105,7 @@ export async function startServices(
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
     log.info({ url: services.ingestUrl, mode: kafkaMode ? 'kafka' : 'embedded', integrations: config.integrations.map((i) => i.name) }, 'ingest listening');
   } else if (roles.processor) {
-    // A processor alone still answers health, readiness and metrics.
+    // A processor alone still answers health and readiness (metrics are on the internal port).
     http = Fastify({ loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
     healthRoutes(http, { ready: async () => ({ kafka: await bus!.ping(), clickhouse: (await client!.ping()).success }) });
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
