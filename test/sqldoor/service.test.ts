@@ -90,11 +90,11 @@ describe.runIf(embedded)('npm start: the SQL door for real clients', () => {
     });
   }
 
-  it('npm run sql answers as analyst, refuses the hostile corpus, and lets the operator in explicitly', async () => {
+  it('npm run sql answers as analyst, refuses the whole hostile corpus, and lets the operator in explicitly', { timeout: 600_000 }, async () => {
     const { stdout } = await runCli('sql', [query], env());
     expect(JSON.parse(stdout.trim()).session_id).toBe(session);
     const corpus = hostileCorpus({ dataDir, port: 9, outfile: join(dataDir, 'outfile') });
-    for (const sql of corpus.filter((_, i) => i % 10 === 0)) {
+    for (const sql of corpus) {
       const failed = await runCli('sql', [sql], env()).then(() => null, (e: { stderr: string; stdout: string }) => e);
       expect(failed, sql).not.toBeNull();
       expect(failed!.stdout, sql).toBe('');
@@ -104,7 +104,7 @@ describe.runIf(embedded)('npm start: the SQL door for real clients', () => {
     const { stdout: raw } = await runCli('sql', ['--user', 'operator', 'SELECT count() AS n FROM ine_audit.raw_payloads'], env());
     expect(JSON.parse(raw.trim()).n).toBeGreaterThan(0);
     const log = await pollUntil(() => service.sql<{ user: string; outcome: string }>("SELECT user, outcome FROM ine_audit.sql_access_log WHERE user IN ('analyst', 'operator')"), (r) => r.some((e) => e.user === 'operator') && r.some((e) => e.outcome === 'denied'), { what: 'access log' });
-    expect(log.length).toBeGreaterThan(corpus.length / 10);
+    expect(log.filter((e) => e.user === 'analyst' && e.outcome !== 'ok').length).toBeGreaterThanOrEqual(corpus.length);
   });
 
   it('answers webhooks quickly while a runaway analyst query runs, and cuts the query off with TIMEOUT_EXCEEDED', async () => {
