@@ -20,25 +20,53 @@ export function toCsv(columns: Column[], rows: Row[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** Parses CSV produced by toCsv (quoted fields may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
+/**
+ * Reads CSV produced by toCsv a chunk at a time (quoted fields may hold commas, quotes and newlines):
+ * `onRecord` gets each record, so a caller that only counts keeps no rows.
+ */
+export function csvReader(onRecord: (record: string[]) => void): { push(text: string): void; end(): void } {
   let record: string[] = [];
   let field = '';
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') record.push(field), (field = '');
-    else if (ch === '\n') record.push(field), records.push(record), (record = []), (field = '');
-    else field += ch;
-  }
-  if (quoted) throw new Error('unterminated quoted field');
-  if (field !== '' || record.length > 0) record.push(field), records.push(record);
+  // A '"' that ended a chunk inside a quoted field: closing, or the first half of '""'.
+  let quoteAtEnd = false;
+  return {
+    push(text) {
+      for (let i = 0; i < text.length; i++) {
+        const ch = text[i]!;
+        if (quoteAtEnd) {
+          quoteAtEnd = false;
+          if (ch === '"') {
+            field += '"';
+            continue;
+          }
+          quoted = false;
+        }
+        if (quoted) {
+          if (ch === '"' && i + 1 === text.length) quoteAtEnd = true;
+          else if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+          else if (ch === '"') quoted = false;
+          else field += ch;
+        } else if (ch === '"' && field === '') quoted = true;
+        else if (ch === ',') record.push(field), (field = '');
+        else if (ch === '\n') record.push(field), onRecord(record), (record = []), (field = '');
+        else field += ch;
+      }
+    },
+    end() {
+      if (quoteAtEnd) (quoted = false), (quoteAtEnd = false);
+      if (quoted) throw new Error('unterminated quoted field');
+      if (field !== '' || record.length > 0) record.push(field), onRecord(record);
+    },
+  };
+}
+
+/** Parses CSV produced by toCsv. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  const reader = csvReader((r) => records.push(r));
+  reader.push(text);
+  reader.end();
   return records;
 }
 

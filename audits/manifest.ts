@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { parseCsv } from './format.js';
+import { csvReader } from './format.js';
 
 /**
  * Integrity of an evidence pack. manifest.json lists every file with its SHA-256 (and the period,
@@ -47,25 +49,43 @@ export type ManifestDraft = Omit<Manifest, 'files'>;
 export interface PackFile {
   /** POSIX path relative to the pack root. */
   path: string;
-  content: string | Buffer;
+  /** The bytes, or chunks of them as they come (a listing streamed from ClickHouse). */
+  content: string | Buffer | AsyncIterable<string | Buffer>;
 }
 
 const manifestText = (m: Manifest): string => JSON.stringify(m, null, 2) + '\n';
 const sumsText = (entries: Array<{ path: string; sha256: string }>): string =>
   [...entries].sort((a, b) => (a.path < b.path ? -1 : 1)).map((e) => `${e.sha256}  ${e.path}\n`).join('');
 
+/** Writes one file, hashing and counting what passes: memory stays flat however large it is. */
+async function writeHashed(target: string, content: PackFile['content']): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const chunks = typeof content === 'string' || Buffer.isBuffer(content) ? [content] : content;
+  async function* counted() {
+    for await (const chunk of chunks) {
+      const buffer = Buffer.from(chunk);
+      hash.update(buffer);
+      bytes += buffer.length;
+      yield buffer;
+    }
+  }
+  await pipeline(Readable.from(counted()), createWriteStream(target));
+  return { bytes, sha256: hash.digest('hex') };
+}
+
 /** Writes the files, then manifest.json, then SHA256SUMS; returns the pack fingerprint. */
-export function writePack(dir: string, files: PackFile[], draft: ManifestDraft): { manifest: Manifest; fingerprint: string } {
+export async function writePack(dir: string, files: PackFile[], draft: ManifestDraft | (() => ManifestDraft)): Promise<{ manifest: Manifest; fingerprint: string }> {
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`${dir} is not empty: an evidence pack needs a new or empty folder`);
-  const entries = files.map((f) => {
-    const bytes = Buffer.from(f.content);
+  const entries: Array<{ path: string; bytes: number; sha256: string }> = [];
+  for (const f of files) {
     const target = join(dir, ...f.path.split('/'));
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, bytes);
-    return { path: f.path, bytes: bytes.length, sha256: sha256(bytes) };
-  });
+    entries.push({ path: f.path, ...(await writeHashed(target, f.content)) });
+  }
   entries.sort((a, b) => (a.path < b.path ? -1 : 1));
-  const manifest: Manifest = { ...draft, files: entries };
+  // A draft may depend on what the streams counted (row counts), so it can be asked for last.
+  const manifest: Manifest = { ...(typeof draft === 'function' ? draft() : draft), files: entries };
   const mText = manifestText(manifest);
   writeFileSync(join(dir, MANIFEST), mText);
   const sums = sumsText([...entries, { path: MANIFEST, sha256: sha256(mText) }]);
@@ -145,23 +165,38 @@ function blameMismatch(path: string, actual: string, listed: string, manifest: M
   ];
 }
 
+/** SHA-256 of a file, read a chunk at a time. */
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Records (header included) of a CSV file, counted a chunk at a time. */
+async function csvRecords(path: string): Promise<number> {
+  let records = 0;
+  const reader = csvReader(() => records++);
+  for await (const chunk of createReadStream(path, { encoding: 'utf8' })) reader.push(chunk as string);
+  reader.end();
+  return records;
+}
+
 /** The manifest agrees with SHA256SUMS, lists every file, and its row counts match the CSVs. */
-function crossCheck(dir: string, manifest: Manifest, sums: Map<string, string>, problems: Problem[]): void {
+async function crossCheck(dir: string, manifest: Manifest, sums: Map<string, string>, actual: Map<string, string>, problems: Problem[]): Promise<void> {
   const listed = new Set(manifest.files.map((f) => f.path));
-  const actual = (path: string) => (existsSync(join(dir, path)) ? sha256(readFileSync(join(dir, path))) : null);
   for (const f of manifest.files) {
     if (!sums.has(f.path)) problems.push({ file: SUMS, problem: `does not list ${f.path}, which the manifest does` });
     // Agreeing with neither the file nor SHA256SUMS, the manifest's own entry was altered.
-    else if (f.sha256 !== sums.get(f.path) && f.sha256 !== actual(f.path)) problems.push({ file: MANIFEST, problem: `its SHA-256 for ${f.path} matches neither the file nor SHA256SUMS` });
-    else if (existsSync(join(dir, f.path)) && readFileSync(join(dir, f.path)).length !== f.bytes) problems.push({ file: f.path, problem: 'size differs from the manifest' });
+    else if (f.sha256 !== sums.get(f.path) && f.sha256 !== (actual.get(f.path) ?? null)) problems.push({ file: MANIFEST, problem: `its SHA-256 for ${f.path} matches neither the file nor SHA256SUMS` });
+    else if (actual.has(f.path) && statSync(join(dir, f.path)).size !== f.bytes) problems.push({ file: f.path, problem: 'size differs from the manifest' });
   }
   for (const path of sums.keys()) if (path !== MANIFEST && !listed.has(path)) problems.push({ file: SUMS, problem: `lists ${path}, which the manifest does not` });
   for (const q of manifest.queries) {
     for (const path of [q.sql, q.csv]) if (!listed.has(path)) problems.push({ file: MANIFEST, problem: `query ${q.name} refers to ${path}, which it does not list` });
-    if (!listed.has(q.csv) || !existsSync(join(dir, q.csv))) continue;
+    if (!listed.has(q.csv) || !actual.has(q.csv)) continue;
     try {
-      const records = parseCsv(readFileSync(join(dir, q.csv), 'utf8'));
-      if (records.length - 1 !== q.rows) problems.push({ file: q.csv, problem: `${records.length - 1} rows, manifest says ${q.rows}` });
+      const records = await csvRecords(join(dir, q.csv));
+      if (records - 1 !== q.rows) problems.push({ file: q.csv, problem: `${records - 1} rows, manifest says ${q.rows}` });
     } catch (err) {
       problems.push({ file: q.csv, problem: `not valid CSV: ${(err as Error).message}` });
     }
@@ -170,9 +205,10 @@ function crossCheck(dir: string, manifest: Manifest, sums: Map<string, string>, 
 
 /**
  * Checks a pack: every file's SHA-256, no file added or removed, manifest consistent with SHA256SUMS
- * and with the CSV row counts, and (when given) the fingerprint recorded at hand-over.
+ * and with the CSV row counts, and (when given) the fingerprint recorded at hand-over. Files are read
+ * as streams, so memory does not grow with the pack.
  */
-export function verifyPack(dir: string, expectedFingerprint?: string): VerifyResult {
+export async function verifyPack(dir: string, expectedFingerprint?: string): Promise<VerifyResult> {
   const problems: Problem[] = [];
   if (!existsSync(join(dir, SUMS))) return { ok: false, problems: [{ file: SUMS, problem: 'missing' }], fingerprint: null, manifest: null };
   const sumsBytes = readFileSync(join(dir, SUMS));
@@ -182,18 +218,17 @@ export function verifyPack(dir: string, expectedFingerprint?: string): VerifyRes
   const present = new Set(listFiles(dir, '', odd));
   for (const f of odd) problems.push({ file: f, problem: 'not a regular file' });
   const manifest = present.has(MANIFEST) ? readManifest(dir, problems) : null;
+  const actual = new Map<string, string>();
+  for (const path of present) if (path !== SUMS) actual.set(path, await fileSha256(join(dir, path)));
   if (sums) {
     for (const f of present) if (f !== SUMS && !sums.has(f)) problems.push({ file: f, problem: 'added: not listed in SHA256SUMS' });
     for (const [path, listed] of sums) {
-      if (!present.has(path)) {
-        problems.push({ file: path, problem: 'missing' });
-        continue;
-      }
-      const actual = sha256(readFileSync(join(dir, path)));
-      if (actual !== listed) problems.push(...blameMismatch(path, actual, listed, manifest));
+      const hash = actual.get(path);
+      if (hash === undefined) problems.push({ file: path, problem: 'missing' });
+      else if (hash !== listed) problems.push(...blameMismatch(path, hash, listed, manifest));
     }
     if (!sums.has(MANIFEST)) problems.push({ file: SUMS, problem: 'does not seal manifest.json' });
-    if (manifest) crossCheck(dir, manifest, sums, problems);
+    if (manifest) await crossCheck(dir, manifest, sums, actual, problems);
   }
   if (expectedFingerprint !== undefined && expectedFingerprint.toLowerCase() !== fingerprint) {
     problems.push({ file: SUMS, problem: `fingerprint ${fingerprint} is not the recorded ${expectedFingerprint}` });

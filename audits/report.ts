@@ -128,7 +128,7 @@ export async function buildEvidencePack(deps: PackDeps, options: PackOptions): P
     const r = results.get(name)!;
     files.push({ path: sqlPathOf(name), content: r.query.sql }, { path: csvPathOf(name), content: toCsv(r.columns, r.rows) });
   }
-  const { manifest, fingerprint } = writePack(options.outDir, files, {
+  const { manifest, fingerprint } = await writePack(options.outDir, files, {
     format: PACK_FORMAT,
     title,
     period: { ...period, toExclusive: true },

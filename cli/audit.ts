@@ -109,14 +109,14 @@ async function reportCommand(catalog: Map<string, AuditQuery>, options: Map<stri
     `fingerprint (sha256 of SHA256SUMS): ${pack.fingerprint}\nRecord the fingerprint with the hand-over; check later with: npm run audit -- verify ${out} --fingerprint ${pack.fingerprint}\n`);
 }
 
-function verifyCommand(positionals: string[], options: Map<string, string>): number {
+async function verifyCommand(positionals: string[], options: Map<string, string>): Promise<number> {
   const fingerprint = take(options, 'fingerprint');
   if (options.size) throw new UsageError(`verify takes no option --${[...options.keys()][0]}`);
   if (positionals.length !== 1) throw new UsageError('verify needs exactly one pack folder');
   const dir = positionals[0]!;
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder`);
   if (fingerprint !== undefined && !/^[0-9a-fA-F]{64}$/.test(fingerprint)) throw new UsageError('--fingerprint must be 64 hex digits');
-  const result = verifyPack(dir, fingerprint);
+  const result = await verifyPack(dir, fingerprint);
   if (result.ok) {
     const files = (result.manifest?.files.length ?? 0) + 2;
     process.stdout.write(`OK ${dir}: ${files} files match their SHA-256; period [${result.manifest?.period.from}, ${result.manifest?.period.to}), generated ${result.manifest?.generatedAt} by ${result.manifest?.software.name} ${result.manifest?.software.version}\nfingerprint ${result.fingerprint}${fingerprint ? ' (matches the recorded one)' : ''}\n`);
@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       (help ? process.stdout : process.stderr).write(`${usage}\nRun "npm run audit -- list" for the queries and their parameters.\n`);
       return help ? 0 : 2;
     }
-    if (command === 'verify') return verifyCommand(rest, options);
+    if (command === 'verify') return await verifyCommand(rest, options);
     if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (command === 'list') return listCommand(catalog, options), 0;
     if (command === 'report') return await reportCommand(catalog, options), 0;

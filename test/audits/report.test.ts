@@ -100,8 +100,8 @@ describe('evidence pack', () => {
     expect(html.match(/(?:src|href)="[^"]*"/g)!.every((a) => !/^(?:src|href)="(?:https?:)?\/\//.test(a))).toBe(true);
   });
 
-  it('verifies as written', () => {
-    const result = verifyPack(pack.dir, pack.fingerprint);
+  it('verifies as written', async () => {
+    const result = await verifyPack(pack.dir, pack.fingerprint);
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
   });
@@ -112,50 +112,50 @@ describe('evidence pack', () => {
     ['queries/period-summary.sql'],
     [MANIFEST],
     [SUMS],
-  ])('fails after one byte of %s changes, naming the file', (file) => {
+  ])('fails after one byte of %s changes, naming the file', async (file) => {
     const copy = copyOf(pack.dir);
     const size = readFileSync(join(copy, file)).length;
     flipByte(join(copy, file), Math.floor(size / 2));
-    const result = verifyPack(copy);
+    const result = await verifyPack(copy);
     expect(result.ok).toBe(false);
     expect(result.problems.map((p) => p.file)).toContain(file);
     rmSync(copy, { recursive: true });
   });
 
-  it('fails when a file is added, removed or renamed', () => {
+  it('fails when a file is added, removed or renamed', async () => {
     const added = copyOf(pack.dir);
     writeFileSync(join(added, 'data', 'extra.csv'), 'a\n1\n');
-    expect(verifyPack(added).problems).toEqual([{ file: 'data/extra.csv', problem: 'added: not listed in SHA256SUMS' }]);
+    expect((await verifyPack(added)).problems).toEqual([{ file: 'data/extra.csv', problem: 'added: not listed in SHA256SUMS' }]);
     const removed = copyOf(pack.dir);
     rmSync(join(removed, 'data', 'late-deliveries.csv'));
-    expect(verifyPack(removed).problems).toContainEqual({ file: 'data/late-deliveries.csv', problem: 'missing' });
+    expect((await verifyPack(removed)).problems).toContainEqual({ file: 'data/late-deliveries.csv', problem: 'missing' });
     const renamed = copyOf(pack.dir);
     renameSync(join(renamed, 'report.html'), join(renamed, 'report2.html'));
-    expect(verifyPack(renamed).problems.map((p) => p.file).sort()).toEqual(['report.html', 'report2.html']);
+    expect((await verifyPack(renamed)).problems.map((p) => p.file).sort()).toEqual(['report.html', 'report2.html']);
     for (const d of [added, removed, renamed]) rmSync(d, { recursive: true });
   });
 
-  it('fails after any single-byte change anywhere in the pack', () => {
+  it('fails after any single-byte change anywhere in the pack', async () => {
     const copy = copyOf(pack.dir);
     const files = allFiles(copy);
-    fc.assert(
-      fc.property(fc.nat(files.length - 1), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 1, max: 255 }), (fi, where, mask) => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(files.length - 1), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 1, max: 255 }), async (fi, where, mask) => {
         const path = join(copy, files[fi]!);
         const original = readFileSync(path);
         flipByte(path, Math.floor(where * original.length), mask);
         try {
-          expect(verifyPack(copy).ok).toBe(false);
+          expect((await verifyPack(copy)).ok).toBe(false);
         } finally {
           writeFileSync(path, original);
         }
       }),
       { numRuns: 300 },
     );
-    expect(verifyPack(copy).ok).toBe(true);
+    expect((await verifyPack(copy)).ok).toBe(true);
     rmSync(copy, { recursive: true });
   });
 
-  it('a pack re-sealed after an edit passes the self-check but not the recorded fingerprint', () => {
+  it('a pack re-sealed after an edit passes the self-check but not the recorded fingerprint', async () => {
     const copy = copyOf(pack.dir);
     const csv = 'data/period-summary.csv';
     writeFileSync(join(copy, csv), readFileSync(join(copy, csv), 'utf8').replace(',44.44,', ',99.99,'));
@@ -167,8 +167,8 @@ describe('evidence pack', () => {
       return `${sha256(readFileSync(join(copy, path)))}  ${path}`;
     });
     writeFileSync(join(copy, SUMS), sums.join('\n') + '\n');
-    expect(verifyPack(copy).ok).toBe(true);
-    const checked = verifyPack(copy, pack.fingerprint);
+    expect((await verifyPack(copy)).ok).toBe(true);
+    const checked = await verifyPack(copy, pack.fingerprint);
     expect(checked.ok).toBe(false);
     expect(checked.problems[0]!.problem).toMatch(/is not the recorded/);
     rmSync(copy, { recursive: true });
