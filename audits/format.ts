@@ -13,11 +13,14 @@ export function cellText(value: unknown, nullText: string): string {
 
 const csvField = (text: string): string => (/[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
 
+export const csvHeader = (columns: Column[]): string => `${columns.map((c) => csvField(c.name)).join(',')}\n`;
+export const csvLine = (columns: Column[], row: Row): string => `${columns.map((c) => csvField(cellText(row[c.name], ''))).join(',')}\n`;
+
 /** RFC 4180 CSV with a header row; NULL is an empty field; lines end with \n. */
 export function toCsv(columns: Column[], rows: Row[]): string {
-  const lines = [columns.map((c) => csvField(c.name)).join(',')];
-  for (const row of rows) lines.push(columns.map((c) => csvField(cellText(row[c.name], ''))).join(','));
-  return lines.join('\n') + '\n';
+  let text = csvHeader(columns);
+  for (const row of rows) text += csvLine(columns, row);
+  return text;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface ReportTable {
   description: string;
   columns: Column[];
   rows: Row[];
+  /** All the rows the query returned, when `rows` holds only the first of them. */
+  total?: number;
   csvPath: string;
   sqlPath: string;
   /** Rows shown in the HTML at most; the CSV always has them all. */
@@ -68,6 +70,7 @@ const numeric = /^(Nullable\()?(U?Int\d+|Float\d+|Decimal)/;
 
 function renderTable(t: ReportTable): string {
   const shown = t.limit !== undefined ? t.rows.slice(0, t.limit) : t.rows;
+  const total = t.total ?? t.rows.length;
   const head = t.columns.map((c) => `<th scope="col" title="${escapeHtml(c.type)}">${escapeHtml(c.name)}</th>`).join('');
   const body = shown
     .map((r) => {
@@ -80,15 +83,15 @@ function renderTable(t: ReportTable): string {
       return `<tr${cls}>${cells.join('')}</tr>`;
     })
     .join('\n');
-  const more = shown.length < t.rows.length ? `<p class="empty">Showing ${shown.length} of ${t.rows.length} rows; the CSV holds all of them.</p>` : '';
-  const table = t.rows.length === 0
+  const more = shown.length < total ? `<p class="empty">Showing the first ${shown.length} of ${total} rows; the CSV holds all of them.</p>` : '';
+  const table = total === 0
     ? `<p class="empty" data-rows="0">No rows in this period.</p>`
-    : `<div class="scroll"><table id="table-${escapeHtml(t.id)}" data-rows="${t.rows.length}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>${more}`;
+    : `<div class="scroll"><table id="table-${escapeHtml(t.id)}" data-rows="${total}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>${more}`;
   return `<section id="section-${escapeHtml(t.id)}">
 <h2>${escapeHtml(t.title)}</h2>
 <p>${escapeHtml(t.description)}</p>
 ${table}
-<p class="files">Query <code>${escapeHtml(t.id)}</code> · data: <a href="${escapeHtml(t.csvPath)}">${escapeHtml(t.csvPath)}</a> · SQL: <a href="${escapeHtml(t.sqlPath)}">${escapeHtml(t.sqlPath)}</a> · ${t.rows.length} row${t.rows.length === 1 ? '' : 's'}</p>
+<p class="files">Query <code>${escapeHtml(t.id)}</code> · data: <a href="${escapeHtml(t.csvPath)}">${escapeHtml(t.csvPath)}</a> · SQL: <a href="${escapeHtml(t.sqlPath)}">${escapeHtml(t.sqlPath)}</a> · ${total} row${total === 1 ? '' : 's'}</p>
 </section>`;
 }
 

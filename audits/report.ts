@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { AuditQuery } from './catalog.js';
 import { approvalRateChart, coverageChart, distributionChart, matchRateChart, renderSvg } from './charts.js';
-import { toCsv } from './format.js';
+import { csvHeader, csvLine } from './format.js';
 import { PACK_FORMAT, writePack, type Manifest, type PackFile } from './manifest.js';
 import { isoOf, parseParams, type QueryParams } from './params.js';
 import { buildReportHtml, type ReportMetric, type ReportModel, type ReportTable } from './report-html.js';
-import { runAudit, type AuditResult, type RunQuery } from './runner.js';
+import { describeQuery, inOrderOf, runAudit, type AuditResult, type Row, type RunQuery, type StreamQuery } from './runner.js';
 
 /** The queries an evidence pack runs, in the order the report shows them. */
 export const reportQueryNames = [
@@ -24,7 +24,12 @@ export const reportQueryNames = [
 ] as const;
 export type ReportQueryName = (typeof reportQueryNames)[number];
 
-const htmlRowLimit: Partial<Record<ReportQueryName, number>> = { 'face-match-cases': 1000, 'duplicate-deliveries': 1000, 'late-deliveries': 1000 };
+/** Queries that list sessions or deliveries: millions of rows over a year, streamed to their CSV. */
+const listings = new Set<ReportQueryName>(['consent-violations', 'face-match-cases', 'duplicate-deliveries', 'late-deliveries', 'rejected-requests']);
+/** The HTML shows a listing's first rows with the count and points to the CSV for the rest. */
+export const htmlRowLimit = 1000;
+/** CSV lines per chunk written, so a listing costs neither a write per row nor its whole size in memory. */
+const linesPerChunk = 2000;
 
 export interface PackOptions {
   /** ISO 8601 date or instant with offset, as typed by the user. */
@@ -36,6 +41,8 @@ export interface PackOptions {
 
 export interface PackDeps {
   run: RunQuery;
+  /** Streams the listings when given; otherwise they are read whole with `run`. */
+  stream?: StreamQuery;
   catalog: Map<string, AuditQuery>;
   /** Where the data came from, for the manifest (never with credentials). */
   store: string;
@@ -46,7 +53,8 @@ export interface PackResult {
   dir: string;
   fingerprint: string;
   manifest: Manifest;
-  results: Map<ReportQueryName, AuditResult>;
+  /** Each query's result; a listing's rows are its first htmlRowLimit, `total` counts them all. */
+  results: Map<ReportQueryName, AuditResult & { total: number }>;
 }
 
 export function softwareInfo(): { name: string; version: string; node: string } {
@@ -94,41 +102,75 @@ async function renderCharts(results: Map<ReportQueryName, AuditResult>) {
   ];
 }
 
+/** A query's result written as CSV while it arrives: its first rows are kept for the HTML, all are counted. */
+function csvOf(result: AuditResult & { total: number }, rows: AsyncIterable<Row> | Row[]): AsyncIterable<string> {
+  const order = inOrderOf(result.columns);
+  return (async function* () {
+    let chunk = csvHeader(result.columns);
+    let lines = 0;
+    for await (const raw of rows) {
+      const row = order(raw);
+      if (result.rows.length < htmlRowLimit) result.rows.push(row);
+      result.total++;
+      chunk += csvLine(result.columns, row);
+      if (++lines === linesPerChunk) (yield chunk), (chunk = ''), (lines = 0);
+    }
+    yield chunk;
+  })();
+}
+
 /**
- * Runs the report queries and writes the pack: report.html, queries/<name>.sql (the exact text that
- * ran), data/<name>.csv (every row), manifest.json and SHA256SUMS. Returns the pack fingerprint.
+ * Runs the report queries and writes the pack: queries/<name>.sql (the exact text that ran),
+ * data/<name>.csv (every row; listings streamed from the store), report.html (listings show their
+ * first rows and the count), manifest.json and SHA256SUMS. Memory does not grow with the listings.
  */
 export async function buildEvidencePack(deps: PackDeps, options: PackOptions): Promise<PackResult> {
   const params = reportParams(deps.catalog, options);
-  const results = new Map<ReportQueryName, AuditResult>();
-  for (const name of reportQueryNames) results.set(name, await runAudit(deps.run, deps.catalog.get(name)!, params.get(name)!));
+  const results = new Map<ReportQueryName, AuditResult & { total: number }>();
+  const files: PackFile[] = [];
+  for (const name of reportQueryNames) {
+    const query = deps.catalog.get(name)!;
+    const p = params.get(name)!;
+    let result: AuditResult & { total: number };
+    let rows: AsyncIterable<Row> | Row[];
+    if (listings.has(name) && deps.stream) {
+      result = { query, params: p, columns: await describeQuery(deps.run, query.sql, p), rows: [], total: 0 };
+      rows = deps.stream(query.sql, p);
+    } else {
+      const whole = await runAudit(deps.run, query, p);
+      result = { ...whole, rows: [], total: 0 };
+      rows = whole.rows;
+    }
+    results.set(name, result);
+    files.push({ path: sqlPathOf(name), content: query.sql }, { path: csvPathOf(name), content: csvOf(result, rows) });
+  }
   const version = await deps.run('SELECT version() AS v');
   const period = { from: isoOf(String(params.get('period-summary')!.from)), to: isoOf(String(params.get('period-summary')!.to)) };
   const software = softwareInfo();
   const generatedAt = (deps.now?.() ?? new Date()).toISOString();
   const title = 'INE audit evidence pack';
 
-  const tables: ReportTable[] = reportQueryNames.map((name) => {
-    const r = results.get(name)!;
-    return { id: name, title: r.query.title, description: r.query.description, columns: r.columns, rows: r.rows, csvPath: csvPathOf(name), sqlPath: sqlPathOf(name), limit: htmlRowLimit[name] };
-  });
-  const model: ReportModel = {
-    title,
-    period,
-    integration: options.integration ?? null,
-    generatedAt,
-    software,
-    store: deps.store,
-    metrics: summaryMetrics(results.get('period-summary')!.rows[0] ?? {}),
-    charts: await renderCharts(results),
-    tables,
-  };
-  const files: PackFile[] = [{ path: 'report.html', content: buildReportHtml(model) }];
-  for (const name of reportQueryNames) {
-    const r = results.get(name)!;
-    files.push({ path: sqlPathOf(name), content: r.query.sql }, { path: csvPathOf(name), content: toCsv(r.columns, r.rows) });
+  // Written after every CSV, when the listings have been counted.
+  async function* reportHtml() {
+    const tables: ReportTable[] = reportQueryNames.map((name) => {
+      const r = results.get(name)!;
+      return { id: name, title: r.query.title, description: r.query.description, columns: r.columns, rows: r.rows, total: r.total, csvPath: csvPathOf(name), sqlPath: sqlPathOf(name), limit: htmlRowLimit };
+    });
+    const model: ReportModel = {
+      title,
+      period,
+      integration: options.integration ?? null,
+      generatedAt,
+      software,
+      store: deps.store,
+      metrics: summaryMetrics(results.get('period-summary')!.rows[0] ?? {}),
+      charts: await renderCharts(results),
+      tables,
+    };
+    yield buildReportHtml(model);
   }
-  const { manifest, fingerprint } = await writePack(options.outDir, files, {
+  files.push({ path: 'report.html', content: reportHtml() });
+  const { manifest, fingerprint } = await writePack(options.outDir, files, () => ({
     format: PACK_FORMAT,
     title,
     period: { ...period, toExclusive: true },
@@ -138,8 +180,8 @@ export async function buildEvidencePack(deps: PackDeps, options: PackOptions): P
     source: { store: deps.store, clickhouseVersion: String(version[0]?.v ?? 'unknown') },
     queries: reportQueryNames.map((name) => {
       const r = results.get(name)!;
-      return { name, title: r.query.title, sql: sqlPathOf(name), csv: csvPathOf(name), params: r.params, columns: r.columns, rows: r.rows.length };
+      return { name, title: r.query.title, sql: sqlPathOf(name), csv: csvPathOf(name), params: r.params, columns: r.columns, rows: r.total };
     }),
-  });
+  }));
   return { dir: options.outDir, fingerprint, manifest, results };
 }

@@ -6,6 +6,9 @@ export type RunQuery = (query: string, params?: Record<string, unknown>) => Prom
 
 export type Row = Record<string, unknown>;
 
+/** Rows as they arrive, for results too large to hold (the listings of an evidence pack). */
+export type StreamQuery = (query: string, params?: Record<string, unknown>) => AsyncIterable<Row>;
+
 export interface Column {
   name: string;
   type: string;
@@ -30,8 +33,11 @@ export async function describeQuery(run: RunQuery, sql: string, params: QueryPar
 export async function runAudit(run: RunQuery, query: AuditQuery, params: QueryParams): Promise<AuditResult> {
   const columns = await describeQuery(run, query.sql, params);
   const rows = await run(query.sql, params);
-  const names = columns.map((c) => c.name);
-  // Rows keyed in DESCRIBE order whatever order the transport kept.
-  const ordered = rows.map((r) => Object.fromEntries(names.map((n) => [n, r[n] ?? null])));
-  return { query, params, columns, rows: ordered };
+  return { query, params, columns, rows: rows.map(inOrderOf(columns)) };
 }
+
+/** A row keyed in DESCRIBE order whatever order the transport kept. */
+export const inOrderOf = (columns: Column[]) => {
+  const names = columns.map((c) => c.name);
+  return (r: Row): Row => Object.fromEntries(names.map((n) => [n, r[n] ?? null]));
+};

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { pino } from 'pino';
 import type { Config } from '../lib/config.js';
 import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
@@ -8,6 +8,22 @@ import { doorFile, withLocalSecrets } from '../lib/local-secrets.js';
 import type { Door } from '../sqldoor/door.js';
 
 export type RunQuery = (query: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+export type StreamQuery = (query: string, params?: Record<string, unknown>) => AsyncIterable<Record<string, unknown>>;
+
+export interface SqlClient {
+  run: RunQuery;
+  /** Rows as they arrive, for results too large to hold. */
+  stream: StreamQuery;
+  close: () => Promise<void>;
+  via: string;
+}
+
+/** Rows of a JSONEachRow result as the client receives them, never the whole result at once. */
+const streamOf = (client: ClickHouseClient): StreamQuery =>
+  async function* (query, params = {}) {
+    const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+    for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
+  };
 export type SqlUser = 'analyst' | 'operator';
 
 const settings = { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 } as const;
@@ -29,10 +45,10 @@ async function runningDoor(config: Config): Promise<string | null> {
  * operator, with the admin token): the running service's door, or, when nobody holds the store, a door
  * of this process's own on a free loopback port, with the same roles, limits and access log.
  */
-export async function openReadOnly(base: Config, user: SqlUser = 'analyst'): Promise<{ run: RunQuery; close: () => Promise<void>; via: string }> {
+export async function openReadOnly(base: Config, user: SqlUser = 'analyst'): Promise<SqlClient> {
   if (!isEmbedded(base)) {
     const client = createClickHouse(base);
-    return { run: (query, params = {}) => queryRows(client, query, params), close: () => client.close(), via: base.clickhouse.url! };
+    return { run: (query, params = {}) => queryRows(client, query, params), stream: streamOf(client), close: () => client.close(), via: base.clickhouse.url! };
   }
   const config = withLocalSecrets(base, { integrations: false });
   let url = await runningDoor(config);
@@ -51,6 +67,7 @@ export async function openReadOnly(base: Config, user: SqlUser = 'analyst'): Pro
   const client = createClient({ url, username: user, password, database: 'ine_audit', clickhouse_settings: settings, request_timeout: 300_000, log: { level: ClickHouseLogLevel.OFF } });
   return {
     run: (query, params = {}) => queryRows(client, query, params),
+    stream: streamOf(client),
     close: async () => {
       await client.close();
       if (own) {

@@ -66,7 +66,7 @@ function listCommand(catalog: Map<string, AuditQuery>, options: Map<string, stri
 
 /** Where the data comes from, for humans and the manifest; never with credentials. */
 function storeLabel(config: Config, via: string): string {
-  if (isEmbedded(config)) return via === 'chdb' ? 'embedded chdb (direct, read-only)' : 'embedded chdb through the running service (read-only)';
+  if (isEmbedded(config)) return via.startsWith('chdb') ? 'embedded chdb through this command\'s own SQL door (read-only)' : 'embedded chdb through the running service (read-only)';
   const url = new URL(config.clickhouse.url!);
   url.username = '';
   url.password = '';
@@ -103,7 +103,7 @@ async function reportCommand(catalog: Map<string, AuditQuery>, options: Map<stri
   if (!from || !to) throw new UsageError('report needs --from and --to');
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) throw new UsageError(`${out} exists and is not an empty folder`);
   reportParams(catalog, { from, to, integration });
-  const pack = await withStore((db, config) => buildEvidencePack({ run: db.run, catalog, store: storeLabel(config, db.via) }, { from, to, integration, outDir: out }));
+  const pack = await withStore((db, config) => buildEvidencePack({ run: db.run, stream: db.stream, catalog, store: storeLabel(config, db.via) }, { from, to, integration, outDir: out }));
   const rows = pack.manifest.queries.map((q) => `  ${q.name.padEnd(26)} ${String(q.rows).padStart(7)} rows`).join('\n');
   process.stdout.write(`evidence pack written to ${out}\n  period [${pack.manifest.period.from}, ${pack.manifest.period.to})\n${rows}\n` +
     `fingerprint (sha256 of SHA256SUMS): ${pack.fingerprint}\nRecord the fingerprint with the hand-over; check later with: npm run audit -- verify ${out} --fingerprint ${pack.fingerprint}\n`);
