@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicsFor } from '../schemas/topics.js';
-import { doorQuery, benchIntegration, decisionBody, figure, freePort, keepAliveAgent, percentile, post, serviceEnv, sign, spawnEntry, type BenchContext, type Figure } from './lib.js';
+import { doorSql } from '../test/helpers/processes.js';
+import { benchAdminToken, benchIntegration, decisionBody, figure, freePort, keepAliveAgent, percentile, post, serviceEnv, sign, spawnEntry, type BenchContext, type Figure } from './lib.js';
 
 /**
  * End to end: the delay from ingest's 200 to the row being visible in decisions_latest, at a steady
@@ -44,7 +45,7 @@ export async function benchE2e(ctx: BenchContext): Promise<Figure[]> {
   let cursor = '1970-01-01 00:00:00.000';
   const poller = (async () => {
     while (polling) {
-      const rows = await doorQuery<{ session_id: string; inserted_at: string }>(doorUrl, "SELECT session_id, inserted_at FROM ine_audit.decisions_latest WHERE integration = 'bench' AND inserted_at > {c:DateTime64(3, 'UTC')} - INTERVAL 2 SECOND", { c: cursor }).catch(() => []);
+      const rows = await doorSql(doorUrl, benchAdminToken)<{ session_id: string; inserted_at: string }>( "SELECT session_id, inserted_at FROM ine_audit.decisions_latest WHERE integration = 'bench' AND inserted_at > {c:DateTime64(3, 'UTC')} - INTERVAL 2 SECOND", { c: cursor }).catch(() => []);
       const now = Date.now();
       for (const r of rows) {
         if (!visible.has(r.session_id)) visible.set(r.session_id, now);

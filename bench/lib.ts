@@ -102,6 +102,7 @@ export function decisionBody(i: number, sessionId: string = randomUUID()): strin
   return JSON.stringify(d);
 }
 
+export const benchAdminToken = 'bench-admin-token-0123456789';
 export const benchIntegration = { name: 'bench', apiKey: 'bench-api-key', sharedSecret: 'bench-shared-secret-0123456789' };
 export const sign = (body: string) => createHmac('sha256', benchIntegration.sharedSecret).update(body).digest('hex');
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -112,7 +113,7 @@ export function serviceEnv(extra: Record<string, string>): Record<string, string
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     PSEUDONYM_PEPPER: 'bench-pepper-0123456789abcdef',
-    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    ADMIN_TOKEN: benchAdminToken,
     VERIFF_INTEGRATIONS: JSON.stringify([benchIntegration]),
     // The benches measure capacity; a production limit would only measure the limiter.
     RATE_LIMIT_PER_MINUTE: '0',
@@ -121,15 +122,6 @@ export function serviceEnv(extra: Record<string, string>): Record<string, string
     CLICKHOUSE_HTTP_PORT: '0',
     ...extra,
   };
-}
-
-/** SQL through a processor's SQL door (ClickHouse HTTP interface) as the operator. */
-export async function doorQuery<T>(doorUrl: string, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const search = new URLSearchParams({ default_format: 'JSONEachRow', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`param_${k}`, String(v)])) });
-  const res = await fetch(`${doorUrl}/?${search}`, { method: 'POST', body: query, headers: { 'x-clickhouse-user': 'operator', 'x-clickhouse-key': 'bench-admin-token-0123456789' } });
-  const text = await res.text();
-  if (!res.ok) throw new Error(text);
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
 }
 
 /** A keep-alive POST with node:http (no extra client library); resolves with the status once the answer is read. */
