@@ -5,10 +5,11 @@ import type { Config } from '../lib/config.js';
 import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
 import { createLogger } from '../lib/logger.js';
 import { doorFile, withLocalSecrets } from '../lib/local-secrets.js';
+import type { RunQuery, StreamQuery } from '../audits/runner.js';
 import type { Door } from '../sqldoor/door.js';
 
-export type RunQuery = (query: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
-export type StreamQuery = (query: string, params?: Record<string, unknown>) => AsyncIterable<Record<string, unknown>>;
+export type { RunQuery, StreamQuery };
+export type SqlUser = 'analyst' | 'operator';
 
 export interface SqlClient {
   run: RunQuery;
@@ -24,7 +25,6 @@ const streamOf = (client: ClickHouseClient): StreamQuery =>
     const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
     for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
   };
-export type SqlUser = 'analyst' | 'operator';
 
 const settings = { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 } as const;
 
