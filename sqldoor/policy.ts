@@ -37,7 +37,7 @@ const pureCategories = new Set([
   'QBit', 'Random Number', 'Window Functions',
 ]);
 /** Functions of other categories that only describe values, types or the session. */
-const namedFunctions = new Set([
+export const namedFunctions: ReadonlySet<string> = new Set([
   'lambda', 'exists', 'grouping', '_CAST', 'caseWithExpression', 'bar', 'countDigits', 'currentDatabase', 'currentUser', 'currentSchemas',
   'displayName', 'version', 'revision', 'uptime', 'timezone', 'serverTimezone', 'formatReadableDecimalSize',
   'formatReadableQuantity', 'formatReadableSize', 'formatReadableTimeDelta', 'parseReadableSize',
@@ -51,7 +51,7 @@ const namedFunctions = new Set([
   'getSetting', 'getSettingOrDefault', 'colorSRGBToOKLCH', 'colorOKLCHToSRGB', 'colorSRGBToOKLAB', 'colorOKLABToSRGB',
   'indexHint', 'lowCardinalityIndices', 'lowCardinalityKeys', 'dumpColumnStructure', 'toStartOfInterval',
 ]);
-const tableFunctions = new Set(['numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'generateSeries', 'generate_series', 'values', 'primes']);
+export const tableFunctions: ReadonlySet<string> = new Set(['numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'generateSeries', 'generate_series', 'values', 'primes']);
 const inFunctions = new Set(['in', 'notIn', 'globalIn', 'globalNotIn', 'nullIn', 'notNullIn', 'globalNullIn', 'globalNotNullIn']);
 
 /** Output formats: serializations only (none that reads a schema or template file). */
