@@ -9,6 +9,7 @@ import { portOpen } from '../test/helpers/services.js';
 import { benchIngest } from './ingest.bench.js';
 import { benchProcessor } from './processor.bench.js';
 import { benchE2e } from './e2e.bench.js';
+import { benchAudits } from './audits.bench.js';
 import { benchBackfill } from './backfill.bench.js';
 
 /**
@@ -74,11 +75,13 @@ try {
     ['e2e', benchE2e],
     ['backfill', benchBackfill],
     ['dashboards', await dashboards()],
+    // Opt-in (`npm run bench -- audits`): its own 10 M-decision store, and chdb holds one store per process.
+    ['audits', selected.has('audits') ? benchAudits : null],
   ];
   for (const [name, bench] of benches) {
     if (!want(name)) continue;
     if (!bench) {
-      skipped.push(`${name}: bench/${name}.bench.ts not there yet`);
+      if (name !== 'audits') skipped.push(`${name}: bench/${name}.bench.ts not there yet`);
       continue;
     }
     const t0 = Date.now();

@@ -1,7 +1,7 @@
 -- @name consent-coverage
 -- @title Consent coverage of INE checks, by integration
 -- @description Sessions whose INE check falls in [from, to), per integration, split by the consent
---   verdict of ine_audit.consent_audit. The check time is the earliest decisionTime of a decision
+--   verdict of ine_audit.consent_verdicts (consent_audit's rows, pre-aggregated). The check time is the earliest decisionTime of a decision
 --   carrying ineBiometricRegistryValidation, the consent that counts is the latest `ine` record given
 --   at or before it. coverage_pct = consented / ine_checks * 100, rounded to 2 decimals.
 -- @param from DateTime64(3, 'UTC') required Start of the period, inclusive
@@ -15,7 +15,7 @@ SELECT
     countIf(violation = 'refused') AS refused,
     countIf(violation = 'after_check') AS after_check,
     round(100 * consented / ine_checks, 2) AS coverage_pct
-FROM ine_audit.consent_audit
+FROM ine_audit.consent_verdicts
 WHERE ine_checked_at >= {from:DateTime64(3, 'UTC')}
   AND ine_checked_at < {to:DateTime64(3, 'UTC')}
   AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})

@@ -16,12 +16,12 @@ SELECT
     a.consent_given_at AS consent_given_at,
     a.consent_approved AS consent_approved,
     l.status AS latest_status
-FROM ine_audit.consent_audit AS a
+FROM ine_audit.consent_verdicts AS a
 LEFT JOIN
 (
     SELECT session_id, status
     FROM ine_audit.decisions_latest
-    WHERE session_id IN (SELECT session_id FROM ine_audit.consent_audit WHERE violation != 'none')
+    WHERE session_id IN (SELECT session_id FROM ine_audit.consent_verdicts WHERE violation != 'none')
 ) AS l ON l.session_id = a.session_id
 WHERE a.violation != 'none'
   AND a.ine_checked_at >= {from:DateTime64(3, 'UTC')}

@@ -3,7 +3,7 @@
 -- @description One row. Decisions: distinct decisions with decisionTime in [from, to), approval rate =
 --   approved / conclusive (approved, declined, expired, abandoned), NULL without conclusive decisions.
 --   INE: checks among those decisions, face-match rate = faceMatch true / completed checks. Consent:
---   sessions whose INE check falls in the period (consent_audit), how many had an approved consent
+--   sessions whose INE check falls in the period (consent_verdicts: consent_audit's rows, pre-aggregated), how many had an approved consent
 --   before the check, coverage_pct, and violations (missing + refused + after_check).
 -- @param from DateTime64(3, 'UTC') required Start of the period, inclusive
 -- @param to DateTime64(3, 'UTC') required End of the period, exclusive
@@ -43,7 +43,7 @@ FROM
 CROSS JOIN
 (
     SELECT count() AS checked_sessions, countIf(violation = 'none') AS consented
-    FROM ine_audit.consent_audit
+    FROM ine_audit.consent_verdicts
     WHERE ine_checked_at >= {from:DateTime64(3, 'UTC')}
       AND ine_checked_at < {to:DateTime64(3, 'UTC')}
       AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCatalog } from '../audits/catalog.js';
+import { verifyPack } from '../audits/manifest.js';
+import { parseParams } from '../audits/params.js';
+import { buildEvidencePack } from '../audits/report.js';
+import { runAudit } from '../audits/runner.js';
+import { createClickHouse, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
+import { migrate } from '../lib/migrate.js';
+import { takeConsentSnapshot } from '../test/dashboards/consent-verdicts.js';
+import { seedDashboardData } from './dashboards.bench.js';
+import { figure, type BenchContext, type Figure } from './lib.js';
+
+/**
+ * The read side at volume: every audit query over one month and over twelve months of the dashboards
+ * bench's seed (10 M decisions × BENCH_SCALE), timed inside this process, each next to its definition
+ * over the views (the consent audits read consent_verdicts; their definition reads consent_audit, and
+ * test/audits/definitions.test.ts proves both give the same rows); then an evidence pack of a month
+ * and `verify` of a year's pack, with this process's peak RSS.
+ */
+const BASELINE_LIMIT_S = 120;
+const definitionOf = (sql: string) => sql.replaceAll('ine_audit.consent_verdicts', 'ine_audit.consent_audit');
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const result = await work();
+  return [performance.now() - started, result];
+}
+
+export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'ine-audit-bench-audits-'));
+  const client: ClickHouseClient = createClickHouse({ clickhouse: { url: undefined, user: undefined, password: undefined }, dataDir: dir });
+  const figures: Figure[] = [];
+  try {
+    await migrate(client);
+    const now = Date.now();
+    const total = Math.round(10_000_000 * ctx.scale);
+    await seedDashboardData(client, total, now, ctx.log);
+    await takeConsentSnapshot(client);
+    await client.command({ query: 'SYSTEM STOP VIEW ine_audit.consent_verdicts_snapshot_mv' });
+    const run = (q: string, p: Record<string, unknown> = {}) => queryRows(client, q, p);
+    const year = { from: new Date(now - 365 * 86_400_000).toISOString(), to: new Date(now + 1000).toISOString() };
+    const month = { from: new Date(now - 30 * 86_400_000).toISOString(), to: year.to };
+    const session = (await run('SELECT session_id FROM ine_audit.decision_rows LIMIT 1'))[0]!.session_id as string;
+    const catalog = loadCatalog();
+    for (const query of catalog.values()) {
+      const periods = query.name === 'session-timeline' ? [['one', { session }]] as const : ([['month', month], ['year', year]] as const);
+      for (const [label, raw] of periods) {
+        const params = parseParams(query, raw as Record<string, string>);
+        const [ms, result] = await timed(() => runAudit(run, query, params));
+        const definition = definitionOf(query.sql);
+        const baseline = definition === query.sql ? ms : await timed(() => runAudit((q, p = {}) => queryRows(client, q, p, { max_execution_time: BASELINE_LIMIT_S }), { ...query, sql: definition }, params)).then(([t]) => t, () => null);
+        const goal = query.name === 'session-timeline' ? 200 : label === 'month' ? 1000 : 3000;
+        figures.push(figure(`audit_${query.name.replaceAll('-', '_')}_${label}_ms`, Math.round(ms), 'ms', baseline === null ? null : Math.round(baseline), { goal: `≤ ${goal} ms`, met: ms <= goal, note: `${result.rows.length} rows${definition === query.sql ? '; reads the views itself' : ''}` }));
+        ctx.log(`audit ${query.name} (${label}): ${ms.toFixed(0)} ms, ${result.rows.length} rows${baseline === null ? '' : `; definition ${baseline.toFixed(0)} ms`}`);
+      }
+    }
+    const stream = async function* (q: string, p: Record<string, unknown> = {}) {
+      const result = await client.query({ query: q, query_params: p, format: 'JSONEachRow' });
+      for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
+    };
+    for (const [label, period] of [['month', month], ['year', year]] as const) {
+      const out = join(dir, `pack-${label}`);
+      const [packMs, pack] = await timed(() => buildEvidencePack({ run, stream, catalog, store: 'bench' }, { from: period.from, to: period.to, outDir: out }));
+      figures.push(figure(`evidence_pack_${label}_ms`, Math.round(packMs), 'ms', null, { goal: label === 'month' ? '≤ 15,000 ms' : '≤ 60,000 ms', met: packMs <= (label === 'month' ? 15_000 : 60_000), note: `${pack.manifest.queries.reduce((n, q) => n + q.rows, 0)} rows` }));
+      const [verifyMs, verified] = await timed(() => verifyPack(out));
+      figures.push(figure(`verify_${label}_ms`, Math.round(verifyMs), 'ms', null, { note: verified.ok ? 'ok' : `problems: ${verified.problems.length}` }));
+      ctx.log(`evidence pack (${label}): ${packMs.toFixed(0)} ms; verify ${verifyMs.toFixed(0)} ms, ok ${verified.ok}`);
+    }
+    figures.push(figure('audits_peak_rss_mb', Math.round(process.resourceUsage().maxRSS / 1024), 'MB', null, { goal: '≤ 1,024 MB', met: process.resourceUsage().maxRSS / 1024 <= 1024, note: 'this process: chdb, the queries, the packs' }));
+    return figures;
+  } finally {
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseParams } from '../../audits/params.js';
+import { runAudit } from '../../audits/runner.js';
+import { queryRows } from '../../lib/clickhouse.js';
+import { takeConsentSnapshot } from '../dashboards/consent-verdicts.js';
+import { auditStore, catalog, consent, decision, june, namespace, seedMonth, seedWithSources } from './support.js';
+
+/*
+ * The consent audits read consent_verdicts, consent_audit's rows pre-aggregated (milliseconds instead of
+ * tens of seconds at 10 M decisions). Their definition is the same query over the view consent_audit:
+ * both run on the same data, before and after a snapshot, with sessions changed since, and must give
+ * every row alike.
+ */
+const fast = [...catalog.values()].filter((q) => q.sql.includes('ine_audit.consent_verdicts'));
+const definitionOf = (sql: string) => sql.replaceAll('ine_audit.consent_verdicts', 'ine_audit.consent_audit');
+
+describe('fast audit queries equal their definitions', () => {
+  let run: (q: string, p?: Record<string, unknown>) => Promise<Record<string, unknown>[]>;
+  let client: Awaited<ReturnType<typeof auditStore>>['client'];
+  let integration: string;
+
+  beforeAll(async () => {
+    ({ client } = await auditStore());
+    run = (q, p = {}) => queryRows(client, q, p);
+    ({ integration } = await seedMonth(client, 'definitions'));
+  });
+
+  const compareAll = async (label: string) => {
+    expect(fast.map((q) => q.name).sort()).toEqual(['consent-coverage', 'consent-violations', 'period-summary']);
+    for (const query of fast) {
+      for (const scope of [integration, undefined]) {
+        const params = parseParams(query, { from: june.from, to: june.to, integration: scope });
+        const rows = (await runAudit(run, query, params)).rows;
+        const defined = (await runAudit(run, { ...query, sql: definitionOf(query.sql) }, params)).rows;
+        expect(rows, `${label}: ${query.name} (${scope ?? 'all'})`).toEqual(defined);
+        if (scope) expect(rows.length, `${label}: ${query.name}`).toBeGreaterThan(0);
+      }
+    }
+  };
+
+  it('on the seeded month, before any snapshot', () => compareAll('live'));
+
+  it('after a snapshot, and with sessions changed since it', async () => {
+    await takeConsentSnapshot(client);
+    await compareAll('snapshot');
+    // A new session without consent, and a late consent for one the snapshot judged: both live now.
+    const ns = namespace('definitions-late');
+    await seedWithSources(client, integration, [
+      { kind: 'decision', body: decision('decision-approved-ine-match', ns.session(1), '2025-06-20T10:00:00Z'), receivedAt: '2025-06-20T10:00:01Z' },
+      { kind: 'consent', body: consent(ns.session(1), { givenAt: '2025-06-20T11:00:00Z' }) },
+    ]);
+    await compareAll('snapshot + live');
+    const coverage = await runAudit(run, catalog.get('consent-coverage')!, parseParams(catalog.get('consent-coverage')!, { from: june.from, to: june.to, integration }));
+    expect(coverage.rows[0]!.after_check).toBeGreaterThan(0);
+  });
+});
