@@ -39,6 +39,13 @@ export interface AuditQuery {
   file: string;
 }
 
+/**
+ * A query's definition over the views: the consent audits read consent_verdicts, the same rows as
+ * consent_audit kept pre-aggregated. test/audits/definitions.test.ts holds both to the same rows;
+ * `npm run bench -- audits` times the definition as the baseline.
+ */
+export const definitionOf = (sql: string): string => sql.replaceAll('ine_audit.consent_verdicts', 'ine_audit.consent_audit');
+
 export class CatalogError extends Error {
   override name = 'CatalogError';
 }

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCatalog } from '../audits/catalog.js';
+import { definitionOf, loadCatalog } from '../audits/catalog.js';
 import { verifyPack } from '../audits/manifest.js';
 import { parseParams } from '../audits/params.js';
 import { buildEvidencePack } from '../audits/report.js';
 import { runAudit } from '../audits/runner.js';
-import { createClickHouse, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
+import { createClickHouse, queryRows, streamRows, type ClickHouseClient } from '../lib/clickhouse.js';
 import { migrate } from '../lib/migrate.js';
 import { takeConsentSnapshot } from '../test/dashboards/consent-verdicts.js';
 import { seedDashboardData } from './dashboards.bench.js';
@@ -20,7 +20,6 @@ import { figure, type BenchContext, type Figure } from './lib.js';
  * and `verify` of a year's pack, with this process's peak RSS.
  */
 const BASELINE_LIMIT_S = 120;
-const definitionOf = (sql: string) => sql.replaceAll('ine_audit.consent_verdicts', 'ine_audit.consent_audit');
 
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const started = performance.now();
@@ -56,10 +55,7 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
         ctx.log(`audit ${query.name} (${label}): ${ms.toFixed(0)} ms, ${result.rows.length} rows${baseline === null ? '' : `; definition ${baseline.toFixed(0)} ms`}`);
       }
     }
-    const stream = async function* (q: string, p: Record<string, unknown> = {}) {
-      const result = await client.query({ query: q, query_params: p, format: 'JSONEachRow' });
-      for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
-    };
+    const stream = (q: string, p: Record<string, unknown> = {}) => streamRows(client, q, p);
     for (const [label, period] of [['month', month], ['year', year]] as const) {
       const out = join(dir, `pack-${label}`);
       const [packMs, pack] = await timed(() => buildEvidencePack({ run, stream, catalog, store: 'bench' }, { from: period.from, to: period.to, outDir: out }));

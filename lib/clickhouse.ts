@@ -78,6 +78,12 @@ export async function queryRows<T = Record<string, unknown>>(
   return result.json<T>();
 }
 
+/** Rows of a JSONEachRow result as the client receives them, never the whole result at once. */
+export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): AsyncGenerator<Record<string, unknown>> {
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
+}
+
 /** Errors that a later attempt may not see: network, overload, timeouts. Everything else is a bug or bad data. */
 export function isRetryable(err: unknown): boolean {
   const e = err as { code?: string; message?: string; type?: string };

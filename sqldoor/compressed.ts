@@ -476,17 +476,20 @@ export function lz4DecodeBlock(src: Uint8Array, size: number): Uint8Array {
   const bad = (why: string): never => {
     throw new CompressedFormatError(`corrupt LZ4 block: ${why}`);
   };
+  // A 4-bit length of 15 goes on in bytes of 255 until a smaller one.
+  const extended = (length: number, what: string): number => {
+    if (length !== 15) return length;
+    let b: number;
+    do {
+      if (ip >= end) bad(`truncated ${what} length`);
+      b = src[ip++]!;
+      length += b;
+    } while (b === 255);
+    return length;
+  };
   while (ip < end) {
     const token = src[ip++]!;
-    let lit = token >>> 4;
-    if (lit === 15) {
-      let b: number;
-      do {
-        if (ip >= end) bad('truncated literal length');
-        b = src[ip++]!;
-        lit += b;
-      } while (b === 255);
-    }
+    const lit = extended(token >>> 4, 'literal');
     if (ip + lit > end || op + lit > size) bad('literals overrun');
     out.set(src.subarray(ip, ip + lit), op);
     ip += lit;
@@ -496,16 +499,7 @@ export function lz4DecodeBlock(src: Uint8Array, size: number): Uint8Array {
     const offset = src[ip]! | (src[ip + 1]! << 8);
     ip += 2;
     if (offset === 0 || offset > op) bad('bad match offset');
-    let ml = token & 15;
-    if (ml === 15) {
-      let b: number;
-      do {
-        if (ip >= end) bad('truncated match length');
-        b = src[ip++]!;
-        ml += b;
-      } while (b === 255);
-    }
-    ml += 4;
+    const ml = extended(token & 15, 'match') + 4;
     if (op + ml > size) bad('match overrun');
     let from = op - offset;
     for (let i = 0; i < ml; i++) out[op++] = out[from++]!;

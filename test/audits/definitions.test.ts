@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { definitionOf } from '../../audits/catalog.js';
 import { parseParams } from '../../audits/params.js';
 import { runAudit } from '../../audits/runner.js';
 import { queryRows } from '../../lib/clickhouse.js';
@@ -12,7 +13,6 @@ import { auditStore, catalog, consent, decision, june, namespace, seedMonth, see
  * every row alike.
  */
 const fast = [...catalog.values()].filter((q) => q.sql.includes('ine_audit.consent_verdicts'));
-const definitionOf = (sql: string) => sql.replaceAll('ine_audit.consent_verdicts', 'ine_audit.consent_audit');
 
 describe('fast audit queries equal their definitions', () => {
   let run: (q: string, p?: Record<string, unknown>) => Promise<Record<string, unknown>[]>;

@@ -6,7 +6,7 @@ import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyPack } from '../../audits/manifest.js';
 import { buildEvidencePack, htmlRowLimit } from '../../audits/report.js';
-import { queryRows } from '../../lib/clickhouse.js';
+import { queryRows, streamRows } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { withLocalSecrets } from '../../lib/local-secrets.js';
@@ -45,10 +45,7 @@ describe.runIf(embedded)('evidence pack listings', () => {
   it('streams every violation to the CSV and shows the first rows with the count in the HTML', async () => {
     const config = withLocalSecrets(loadConfig({ DATA_DIR: testDataDir() }), { integrations: false });
     const client = createClient({ url: door.url, username: 'analyst', password: config.sqlDoor.passwords.analyst!, database: 'ine_audit' });
-    const stream = async function* (query: string, params: Record<string, unknown> = {}) {
-      const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-      for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
-    };
+    const stream = (query: string, params: Record<string, unknown> = {}) => streamRows(client, query, params);
     const outDir = join(mkdtempSync(join(tmpdir(), 'ine-audit-listing-')), 'pack');
     const pack = await buildEvidencePack({ run: (q, p = {}) => queryRows(client, q, p), stream, catalog, store: 'test' }, { from: '2025-06-01', to: '2025-07-01', integration, outDir });
     await client.close();
