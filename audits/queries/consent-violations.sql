@@ -21,7 +21,13 @@ LEFT JOIN
 (
     SELECT session_id, status
     FROM ine_audit.decisions_latest
-    WHERE session_id IN (SELECT session_id FROM ine_audit.consent_verdicts WHERE violation != 'none')
+    WHERE session_id IN (
+        SELECT session_id FROM ine_audit.consent_verdicts
+        WHERE violation != 'none'
+          AND ine_checked_at >= {from:DateTime64(3, 'UTC')}
+          AND ine_checked_at < {to:DateTime64(3, 'UTC')}
+          AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})
+    )
 ) AS l ON l.session_id = a.session_id
 WHERE a.violation != 'none'
   AND a.ine_checked_at >= {from:DateTime64(3, 'UTC')}
