@@ -19,7 +19,10 @@ export interface AccessLogEntry {
   errorName: string;
 }
 
-const columns: [string, ...string[]] = ['at', 'user', 'client_address', 'query_id', 'query_hash', 'statement', 'tables', 'result_rows', 'result_bytes', 'duration_ms', 'outcome', 'error_code', 'error_name'];
+export const accessLogColumns: [string, ...string[]] = ['at', 'user', 'client_address', 'query_id', 'query_hash', 'statement', 'tables', 'result_rows', 'result_bytes', 'duration_ms', 'outcome', 'error_code', 'error_name'];
+
+/** An entry as a row of `sql_access_log`, in the order of accessLogColumns. */
+export const accessLogRow = (e: AccessLogEntry): unknown[] => [fromEpochMs(e.at), e.user, e.clientAddress, e.queryId, e.queryHash, e.statement, e.tables, e.resultRows, e.resultBytes, e.durationMs, e.outcome, e.errorCode, e.errorName];
 
 /**
  * Entries are written a second after they happen, in one insert (one part) per second however many
@@ -32,8 +35,7 @@ export function createAccessLog(client: ClickHouseClient, log: Logger, flushMs =
     if (pending.length === 0) return writing;
     const batch = pending;
     pending = [];
-    const rows = batch.map((e) => [fromEpochMs(e.at), e.user, e.clientAddress, e.queryId, e.queryHash, e.statement, e.tables, e.resultRows, e.resultBytes, e.durationMs, e.outcome, e.errorCode, e.errorName]);
-    writing = writing.then(() => insertRows(client, `${DATABASE}.sql_access_log`, columns, rows)).catch((err) => {
+    writing = writing.then(() => insertRows(client, `${DATABASE}.sql_access_log`, accessLogColumns, batch.map(accessLogRow))).catch((err) => {
       pending.unshift(...batch);
       log.error({ err, entries: batch.length }, 'sql access log insert failed; kept for the next flush');
     });
@@ -46,7 +48,6 @@ export function createAccessLog(client: ClickHouseClient, log: Logger, flushMs =
       pending.push(entry);
       log.info({ user: entry.user, outcome: entry.outcome, queryId: entry.queryId, tables: entry.tables, rows: entry.resultRows, ms: entry.durationMs, error: entry.errorName || undefined }, 'sql door query');
     },
-    flush,
     async stop(): Promise<void> {
       clearInterval(timer);
       await flush();

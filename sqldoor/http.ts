@@ -36,7 +36,7 @@ const interfaceParams = new Set([
 const exchangeSettings = new Set([
   'enable_http_compression', 'http_zlib_compression_level', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms',
   'http_wait_end_of_query', 'cancel_http_readonly_queries_on_client_close', 'http_response_buffer_size', 'add_http_cors_header',
-  'http_write_exception_in_output_format', 'session_check',
+  'http_write_exception_in_output_format',
   // Write-side settings clients send with every request; nothing is written here.
   'async_insert', 'wait_for_async_insert',
 ]);

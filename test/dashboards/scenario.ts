@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '../../lib/clickhouse.js';
 import { DATABASE, insertRows } from '../../lib/clickhouse.js';
 import { fromEpochMs } from '../../lib/time.js';
+import { accessLogColumns, accessLogRow, type AccessLogEntry } from '../../sqldoor/access-log.js';
 import type { TableRows } from '../../schemas/rows.js';
 import { makeConsent, makeDecision } from '../helpers/fixtures.js';
 import { rowsFor, seedRows, type SeedItem } from '../helpers/seed.js';
@@ -166,9 +167,12 @@ function pipelineRows(): TableRows {
 
 /** Queries through the SQL door an hour ago: analyst 2 ok and 1 denied, grafana 1 ok (sql_access_counts follows by its view). */
 async function seedAccessLog(client: ClickHouseClient): Promise<void> {
-  const row = (user: string, outcome: string, code: number) => [fromEpochMs(LAST_DAY.toMs - 3_600_000), user, '127.0.0.1', randomUUID(), '1', 'SelectWithUnionQuery', [], 1, 10, 5, outcome, code, ''];
-  const columns: [string, ...string[]] = ['at', 'user', 'client_address', 'query_id', 'query_hash', 'statement', 'tables', 'result_rows', 'result_bytes', 'duration_ms', 'outcome', 'error_code', 'error_name'];
-  await insertRows(client, `${DATABASE}.sql_access_log`, columns, [row('analyst', 'ok', 0), row('analyst', 'ok', 0), row('analyst', 'denied', 497), row('grafana', 'ok', 0)]);
+  const entry = (user: string, outcome: AccessLogEntry['outcome'], errorCode: number): AccessLogEntry => ({
+    at: LAST_DAY.toMs - 3_600_000, user, clientAddress: '127.0.0.1', queryId: randomUUID(), queryHash: '1', statement: 'SelectWithUnionQuery',
+    tables: [], resultRows: 1, resultBytes: 10, durationMs: 5, outcome, errorCode, errorName: '',
+  });
+  const entries = [entry('analyst', 'ok', 0), entry('analyst', 'ok', 0), entry('analyst', 'denied', 497), entry('grafana', 'ok', 0)];
+  await insertRows(client, `${DATABASE}.sql_access_log`, accessLogColumns, entries.map(accessLogRow));
 }
 
 export async function seedScenario(client: ClickHouseClient): Promise<void> {
