@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { acceptedMessageSchema } from '../schemas/messages.js';
-import type { Sink } from '../ingest/sink.js';
+import { acceptedTopics, type Sink } from '../pipeline/contract.js';
 
 const acceptRequest = z.object({
-  topic: z.enum(['decisions', 'events', 'consents']),
+  topic: z.enum(acceptedTopics),
   messages: z.array(z.object({ key: z.string(), message: acceptedMessageSchema })).max(50_000),
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { topicsFor } from '../schemas/topics.js';
+import { topicsFor } from '../pipeline/contract.js';
 import { doorSql } from '../test/helpers/processes.js';
 import { benchAdminToken, benchIntegration, decisionBody, figure, freePort, keepAliveAgent, percentile, post, serviceEnv, sign, spawnEntry, type BenchContext, type Figure } from './lib.js';
 
@@ -28,8 +28,8 @@ export async function benchE2e(ctx: BenchContext): Promise<Figure[]> {
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const doorPort = await freePort();
   const doorUrl = `http://127.0.0.1:${doorPort}`;
-  const ingest = await spawnEntry('ingest/server.ts', serviceEnv({ ...kafkaEnv, PORT: String(ingestPort), DATA_DIR: join(dataDir, 'ingest') }), { readyUrl: `${ingestUrl}/readyz` });
-  const processor = await spawnEntry('processors/main.ts', serviceEnv({ ...kafkaEnv, PORT: String(await freePort()), ADMIN_PORT: String(adminPort), CLICKHOUSE_HTTP_PORT: String(doorPort), DATA_DIR: join(dataDir, 'processor') }), { readyUrl: `${adminUrl}/healthz`, readyTimeoutMs: 90_000 });
+  const ingest = await spawnEntry('cli/ingest.ts', serviceEnv({ ...kafkaEnv, PORT: String(ingestPort), DATA_DIR: join(dataDir, 'ingest') }), { readyUrl: `${ingestUrl}/readyz` });
+  const processor = await spawnEntry('cli/processor.ts', serviceEnv({ ...kafkaEnv, PORT: String(await freePort()), ADMIN_PORT: String(adminPort), CLICKHOUSE_HTTP_PORT: String(doorPort), DATA_DIR: join(dataDir, 'processor') }), { readyUrl: `${adminUrl}/healthz`, readyTimeoutMs: 90_000 });
 
   const acknowledged = new Map<string, number>();
   const seenByConsumer = new Map<string, number>();

@@ -85,7 +85,7 @@ export async function benchIngest(ctx: BenchContext): Promise<Figure[]> {
   try {
     const base = await measure('bare fastify route', bare, seconds, ctx);
     const prefix = `bench-${randomUUID().slice(0, 8)}.`;
-    const kafka = await measure('ingest (kafka)', () => ingest({ KAFKA_BROKERS: ctx.brokers, KAFKA_TOPIC_PREFIX: prefix, DATA_DIR: join(dataDir, 'kafka') }, 'ingest/server.ts'), seconds, ctx);
+    const kafka = await measure('ingest (kafka)', () => ingest({ KAFKA_BROKERS: ctx.brokers, KAFKA_TOPIC_PREFIX: prefix, DATA_DIR: join(dataDir, 'kafka') }, 'cli/ingest.ts'), seconds, ctx);
     const embedded = await measure('ingest (embedded)', () => ingest({ DATA_DIR: join(dataDir, 'embedded') }, 'cli/start.ts'), seconds, ctx);
     const note = `${CONNECTIONS} connections, ${seconds} s, same signed payloads`;
     return [

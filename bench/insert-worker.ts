@@ -3,7 +3,9 @@ import { pino } from 'pino';
 import { createClickHouse } from '../lib/clickhouse.js';
 import { loadConfig } from '../lib/config.js';
 import { migrate } from '../lib/migrate.js';
-import { handleDepsFor, mergeRows, normalizeAccepted } from '../processors/handle.js';
+import { decodeBody } from '../processors/decode.js';
+import { deriveAccepted, deriveDepsFor } from '../processors/derive.js';
+import { mergeRows } from '../pipeline/contract.js';
 import { createRowWriter } from '../processors/writer.js';
 import type { AcceptedMessage } from '../schemas/messages.js';
 import type { TableRows } from '../schemas/rows.js';
@@ -18,7 +20,7 @@ const rows = Number(process.env.BENCH_ROWS ?? 10_000);
 const config = loadConfig();
 const client = createClickHouse(config);
 await migrate(client, { rawRetentionDays: config.rawRetentionDays });
-const deps = handleDepsFor(config.pseudonymPepper!);
+const deps = deriveDepsFor(config.pseudonymPepper!);
 
 const batches: TableRows[] = [];
 for (let i = 0; i < rows; i += config.batch.maxRows) {
@@ -26,9 +28,9 @@ for (let i = 0; i < rows; i += config.batch.maxRows) {
   for (let j = i; j < Math.min(rows, i + config.batch.maxRows); j++) {
     const body = decisionBody(j);
     const message: AcceptedMessage = { v: 1, kind: 'decision', deliveryId: randomUUID(), integration: 'bench', receivedAt: new Date().toISOString(), source: 'webhook', bodySha256: sha256(body), body };
-    const outcome = normalizeAccepted(message, deps);
-    if (outcome.type !== 'ok') throw new Error(outcome.error);
-    mergeRows(batch, outcome.rows);
+    const decoded = decodeBody(message);
+    if (!decoded.ok) throw new Error(decoded.error);
+    mergeRows(batch, deriveAccepted(decoded.value, deps));
   }
   batches.push(batch);
 }

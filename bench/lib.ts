@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pidusage from 'pidusage';
+import { migrateStore, needsMigratedStore } from '../test/helpers/processes.js';
 
 /** What every bench module returns: one figure next to the baseline measured in the same run. */
 export interface Figure {
@@ -61,6 +62,7 @@ export interface Child {
 export async function spawnEntry(entry: string, env: Record<string, string>, options: { readyUrl?: string; readyTimeoutMs?: number; args?: string[] } = {}): Promise<Child> {
   // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there (open in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  if (needsMigratedStore(entry, env)) await migrateStore(env);
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry, ...(options.args ?? [])], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => (output = (output + d.toString('utf8')).slice(-20_000));

@@ -7,7 +7,7 @@ import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
 import { pino } from 'pino';
 import { loadConfig } from '../lib/config.js';
 import { createKafkaBus } from '../lib/kafka.js';
-import { topicsFor } from '../schemas/topics.js';
+import { topicsFor } from '../pipeline/contract.js';
 import { cpuMs, decisionBody, figure, freePort, ownCpuMs, serviceEnv, sha256, spawnEntry, type BenchContext, type Figure } from './lib.js';
 
 /**
@@ -56,7 +56,7 @@ interface Rate {
 async function bareConsumer(brokers: string, prefix: string, topic: string, n: number): Promise<Rate> {
   const config = loadConfig({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: `bare-${randomUUID().slice(0, 8)}` });
   const bus = createKafkaBus(config, pino({ level: 'silent' }));
-  const consumer = bus.consumer({ groupId: config.kafka.groupId, maxWaitMs: config.batch.maxWaitMs });
+  const consumer = bus.consumer({ groupId: config.kafka.groupId, maxWaitMs: config.kafka.fetchMaxWaitMs });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
@@ -127,7 +127,7 @@ async function processor(ctx: BenchContext, prefix: string, topic: string, n: nu
   const groupId = `proc-${randomUUID().slice(0, 8)}`;
   const admin = new Kafka({ brokers: ctx.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  const child = await spawnEntry('processors/main.ts', serviceEnv({ KAFKA_BROKERS: ctx.brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, DATA_DIR: dataDir, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()), ...extraEnv }));
+  const child = await spawnEntry('cli/processor.ts', serviceEnv({ KAFKA_BROKERS: ctx.brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: groupId, DATA_DIR: dataDir, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()), ...extraEnv }));
   try {
     // Steady state only: the rate between the first commits past 10% and past 90% of the messages.
     // From the first commit on, other partitions' batches are already half done, which at small sizes

@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../lib/config.js';
 import { sha256Hex } from '../lib/hash.js';
-import type { FieldError } from '../lib/errors.js';
+import type { FieldError } from '../schemas/validation.js';
 import type { AcceptedMessage, PayloadKind } from '../schemas/messages.js';
-import { payloadContracts, validatePayload } from '../schemas/payloads.js';
-import { recordIdOf } from '../processors/record-id.js';
+import { payloadContracts, recordIdOf } from '../pipeline/contract.js';
+import { validatePayload } from '../pipeline/payloads.js';
 import { openIntake, type Intake } from './intake.js';
 
 /**

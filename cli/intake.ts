@@ -3,18 +3,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createLogger } from '../lib/logger.js';
 import type { Config } from '../lib/config.js';
-import { createClickHouse, isEmbedded, queryRows } from '../lib/clickhouse.js';
-import { createKafkaBus } from '../lib/kafka.js';
+import { isEmbedded, queryRows } from '../lib/clickhouse.js';
 import { adminFile, withLocalSecrets } from '../lib/local-secrets.js';
-import { migrate } from '../lib/migrate.js';
-import { handleDepsFor } from '../processors/handle.js';
 import type { AcceptedMessage } from '../schemas/messages.js';
-import { topicsFor } from '../schemas/topics.js';
-import { createKafkaSink } from '../ingest/kafka-sink.js';
-import type { AcceptedTopic } from '../ingest/sink.js';
-import { createBatcher, createRowWriter } from '../processors/writer.js';
-import { createInlineSink } from '../processors/inline-sink.js';
-import type { RunQuery } from './admin-client.js';
+import type { AcceptedTopic } from '../pipeline/contract.js';
+import { openReadOnly, type RunQuery } from './admin-client.js';
+import { compose } from './composition.js';
 
 export interface Intake {
   /** Durable when resolved, through the same path as live webhooks. */
@@ -34,15 +28,12 @@ export async function openIntake(base: Config): Promise<Intake> {
   const config = withLocalSecrets(base, { integrations: false });
   // A CLI's stdout is its result; its logs go to stderr, and only from warn unless asked for more.
   const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'warn', pino.destination(2));
+  for (const warning of config.deprecations) log.warn(warning);
+  const parts = compose(config, log);
   if (config.kafka.brokers) {
-    const bus = createKafkaBus(config, log);
-    const topics = topicsFor(config.kafka.topicPrefix);
-    await bus.ensureTopics(Object.values(topics));
-    await bus.connectProducer();
-    const sink = createKafkaSink(bus, topics, log);
-    const { openReadOnly } = await import('./admin-client.js');
+    const sink = await parts.kafkaSink();
     const reader = await openReadOnly(config, 'operator').catch(() => null);
-    return { accept: sink.accept, query: reader?.run ?? null, via: `kafka ${config.kafka.brokers.join(',')}`, close: async () => { await bus.disconnect(); await reader?.close(); } };
+    return { accept: sink.accept, query: reader?.run ?? null, via: `kafka ${config.kafka.brokers.join(',')}`, close: async () => { await parts.close(); await reader?.close(); } };
   }
   if (isEmbedded(config) && existsSync(adminFile(config.dataDir))) {
     const { url } = JSON.parse(readFileSync(adminFile(config.dataDir), 'utf8')) as { url: string };
@@ -55,7 +46,6 @@ export async function openIntake(base: Config): Promise<Intake> {
         return answer;
       };
       // Replay reads raw copies: the operator's way in through the SQL door, logged like every query.
-      const { openReadOnly } = await import('./admin-client.js');
       const reader = await openReadOnly(config, 'operator');
       return {
         accept: async (topic, messages) => void (await post('/accept', { topic, messages })),
@@ -65,16 +55,17 @@ export async function openIntake(base: Config): Promise<Intake> {
       };
     }
   }
-  const client = createClickHouse(config);
-  await migrate(client, { rawRetentionDays: config.rawRetentionDays });
-  // Nobody holds the store: write through the same inline sink `npm start` uses.
-  const batcher = createBatcher(createRowWriter(client, log), { maxRows: config.batch.maxRows, deadlineMs: config.batch.retryMaxMs });
-  const handleDeps = handleDepsFor(config.pseudonymPepper!);
-  const sink = createInlineSink({ batcher, handleDeps, client, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
+  // Nobody holds the store: write through the same embedded sink `npm start` uses. A server's schema
+  // is the deployment's to migrate; the embedded store is this process's alone.
+  await parts.prepareStore(isEmbedded(config) ? 'migrate' : 'require-current');
+  const { sink, flush } = parts.embeddedSink();
   return {
     accept: sink.accept,
-    query: (query, params = {}) => queryRows(client, query, params),
+    query: (query, params = {}) => queryRows(parts.store(), query, params),
     via: config.clickhouse.url ?? `chdb ${config.dataDir}`,
-    close: () => client.close(),
+    close: async () => {
+      await flush();
+      await parts.close();
+    },
   };
 }

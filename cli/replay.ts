@@ -3,7 +3,8 @@ import { loadConfig } from '../lib/config.js';
 import { toClickHouseTime } from '../lib/time.js';
 import { decodeUtf8 } from '../ingest/body.js';
 import type { AcceptedMessage, PayloadKind } from '../schemas/messages.js';
-import { payloadContracts, validatePayload } from '../schemas/payloads.js';
+import { payloadContracts } from '../pipeline/contract.js';
+import { validatePayload } from '../pipeline/payloads.js';
 import { openIntake, type Intake } from './intake.js';
 
 /**

@@ -1,23 +1,14 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { createMetrics, type Metrics } from '../lib/metrics.js';
-import { createClickHouse, isEmbedded, type ClickHouseClient } from '../lib/clickhouse.js';
-import { migrate } from '../lib/migrate.js';
-import { createKafkaBus, type KafkaBus } from '../lib/kafka.js';
+import { isEmbedded, type ClickHouseClient } from '../lib/clickhouse.js';
 import { adminFile, withLocalSecrets } from '../lib/local-secrets.js';
-import { topicsFor } from '../schemas/topics.js';
-import { buildApp } from '../ingest/app.js';
-import { healthRoutes } from '../ingest/routes/health.route.js';
-import { createKafkaSink } from '../ingest/kafka-sink.js';
-import type { Sink } from '../ingest/sink.js';
-import { startProcessor } from '../processors/run.js';
-import { createBatcher, createRowWriter } from '../processors/writer.js';
-import { createInlineSink } from '../processors/inline-sink.js';
-import { handleDepsFor } from '../processors/handle.js';
+import type { Sink } from '../pipeline/contract.js';
+import { buildApp, buildHealthApp } from '../ingest/app.js';
 import { buildAdminApp } from '../admin/admin.app.js';
+import { compose } from './composition.js';
 import { startDoor, type Door } from '../sqldoor/door.js';
 
 export interface Services {
@@ -32,18 +23,9 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-function processorDeps(config: Config, client: ClickHouseClient, log: Logger, metrics: Metrics) {
-  const writer = createRowWriter(client, log.child({ component: 'writer' }), (table, rows, ms) => {
-    metrics.insertSeconds.observe({ table }, ms / 1000);
-    metrics.insertedRows.inc({ table }, rows);
-  });
-  const handleDeps = handleDepsFor(config.pseudonymPepper!);
-  return { writer, handleDeps };
-}
-
 /**
- * Composition root. roles: ingest (HTTP), processor (Kafka → ClickHouse). Without KAFKA_BROKERS the
- * ingest hands events straight to the processor code (embedded mode). Whoever holds ClickHouse serves admin SQL.
+ * The service process. roles: ingest (HTTP), processor (Kafka → ClickHouse). Without KAFKA_BROKERS the
+ * ingest hands events straight to the processor code (embedded mode). Parts come from compose().
  */
 export async function startServices(
   roles: { ingest: boolean; processor: boolean },
@@ -58,56 +40,36 @@ export async function startServices(
   }
   const config = withLocalSecrets(base, { integrations: roles.ingest });
   const log = createLogger(config.logLevel, options.logDestination);
-  const metrics = createMetrics();
-  const topics = topicsFor(config.kafka.topicPrefix);
-  const bus: KafkaBus | null = kafkaMode ? createKafkaBus(config, log) : null;
-  const client = writesClickHouse ? createClickHouse(config) : null;
+  for (const warning of config.deprecations) log.warn(warning);
+  const parts = compose(config, log);
+  const client = writesClickHouse ? parts.store() : null;
   const stops: Array<[string, () => Promise<unknown>]> = [];
   const services: Services = { config, log, clickhouse: client ?? undefined, stop: async () => {} };
 
-  if (client) {
-    const applied = await migrate(client, { rawRetentionDays: config.rawRetentionDays });
-    log.info({ applied: applied.length, store: isEmbedded(config) ? 'chdb' : 'server' }, 'migrations applied');
-  }
+  // Embedded mode is alone with its store and migrates it; a processor beside others only checks.
+  if (client) await parts.prepareStore(kafkaMode ? 'require-current' : 'migrate');
 
   let http: FastifyInstance | null = null;
   let inlineSink: Sink | null = null;
   let processorStop: (() => Promise<void>) | null = null;
-  let batcher: ReturnType<typeof createBatcher> | null = null;
+  let flushEmbedded: (() => Promise<void>) | null = null;
 
-  if (roles.processor && bus && client) {
-    const { writer, handleDeps } = processorDeps(config, client, log, metrics);
-    const processor = await startProcessor({
-      bus, topics, writer, handleDeps, log: log.child({ component: 'processor' }), groupId: config.kafka.groupId,
-      maxRows: config.batch.maxRows, maxWaitMs: config.batch.maxWaitMs,
-      onBatch: (topic, n, dead) => {
-        metrics.batchSize.observe({ topic }, n);
-        if (dead) metrics.deadLetters.inc({ topic }, dead);
-      },
-      lagIntervalMs: config.kafka.lagIntervalMs,
-      onLag: (lags) => lags.forEach(({ topic, partition, lag }) => metrics.consumerLag.set({ topic, partition: String(partition) }, lag)),
-    });
-    processorStop = processor.stop;
-  }
+  if (roles.processor && kafkaMode && client) processorStop = (await parts.processor()).stop;
 
   if (roles.ingest) {
     let sink: Sink;
-    if (bus) {
-      await bus.ensureTopics(Object.values(topics));
-      await bus.connectProducer();
-      sink = createKafkaSink(bus, topics, log, { publishTimeoutMs: config.kafka.publishTimeoutMs, retryAfterSeconds: config.kafka.retryAfterSeconds });
+    if (kafkaMode) {
+      sink = await parts.kafkaSink();
     } else {
-      const { writer, handleDeps } = processorDeps(config, client!, log, metrics);
-      batcher = createBatcher(writer, { maxRows: config.batch.maxRows, deadlineMs: config.kafka.publishTimeoutMs });
-      sink = inlineSink = createInlineSink({ batcher, handleDeps, client: client!, log, retryAfterSeconds: config.kafka.retryAfterSeconds });
+      const embedded = parts.embeddedSink();
+      sink = inlineSink = embedded.sink;
+      flushEmbedded = embedded.flush;
     }
-    http = await buildApp({ config, sink, log, metrics, ready: client && bus ? async () => ({ clickhouse: (await client.ping()).success }) : undefined });
+    http = await buildApp({ config, sink, log, metrics: parts.metrics, ready: client && kafkaMode ? async () => ({ clickhouse: (await client.ping()).success }) : undefined });
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
     log.info({ url: services.ingestUrl, mode: kafkaMode ? 'kafka' : 'embedded', integrations: config.integrations.map((i) => i.name) }, 'ingest listening');
   } else if (roles.processor) {
-    // A processor alone still answers health and readiness (metrics are on the internal port).
-    http = Fastify({ loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
-    healthRoutes(http, { ready: async () => ({ kafka: await bus!.ping(), clickhouse: (await client!.ping()).success }) });
+    http = buildHealthApp(log, async () => ({ kafka: await parts.bus().ping(), clickhouse: (await client!.ping()).success }));
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
   }
 
@@ -118,19 +80,18 @@ export async function startServices(
   }
 
   const ingestApp = roles.ingest ? http : null;
-  const admin = await buildAdminApp({ token: config.adminToken!, log, metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept });
+  const admin = await buildAdminApp({ token: config.adminToken!, log, metrics: parts.metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept });
   services.adminUrl = await admin.listen({ host: config.adminHost, port: config.adminPort });
   if (client && isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
 
-  // Shutdown order: cancel SQL door queries → stop HTTP → stop consumers → flush writers → disconnect Kafka → close ClickHouse.
+  // Shutdown order: cancel SQL door queries → stop HTTP → stop consumers → flush writers → close admin → disconnect Kafka → close ClickHouse.
   stops.push(['sqldoor', async () => door?.stop()]);
   stops.push(['http', async () => http?.close()]);
   stops.push(['processor', async () => processorStop?.()]);
-  stops.push(['batcher', async () => batcher?.flush()]);
-  stops.push(['kafka', async () => bus?.disconnect()]);
+  stops.push(['batcher', async () => flushEmbedded?.()]);
   stops.push(['admin', async () => admin?.close()]);
-  stops.push(['clickhouse', async () => {
-    await client?.close();
+  stops.push(['kafka and clickhouse', async () => {
+    await parts.close();
     if (client && isEmbedded(config)) rmSync(adminFile(config.dataDir), { force: true });
   }]);
   services.stop = async () => {

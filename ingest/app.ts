@@ -8,7 +8,7 @@ import { createAuthenticator } from './auth.js';
 import type { IngestContext } from './context.js';
 import { registerOpenApi } from './openapi.js';
 import { rejectionOf } from './rejections.js';
-import type { Sink } from './sink.js';
+import type { Sink } from '../pipeline/contract.js';
 import { consentRoutes } from './routes/consents.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { webhookRoutes } from './routes/webhook.route.js';
@@ -142,5 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, { ready: async () => ({ ...(await sink.ready()), ...(deps.ready ? await deps.ready() : {}) }) });
   webhookRoutes(app, ctx);
   consentRoutes(app, ctx);
+  return app;
+}
+
+/** A processor alone still answers health and readiness on the service port (metrics are on the internal one). */
+export function buildHealthApp(log: Logger, ready: () => Promise<Record<string, boolean>>): FastifyInstance {
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  healthRoutes(app, { ready });
   return app;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../lib/logger.js';
 import type { Authenticator } from './auth.js';
-import type { Sink } from './sink.js';
+import type { Sink } from '../pipeline/contract.js';
 
 /** What routes need, injected by buildApp. */
 export interface IngestContext {

@@ -49,7 +49,10 @@ const envSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: intFromEnv(3, 1),
   KAFKA_REPLICATION_FACTOR: intFromEnv(1, 1),
   KAFKA_PUBLISH_TIMEOUT_MS: intFromEnv(5000, 100),
-  KAFKA_RETRY_AFTER_SECONDS: intFromEnv(30, 1),
+  // How long a processor's Kafka fetch waits for data before returning what it has.
+  KAFKA_FETCH_MAX_WAIT_MS: intFromEnv(200, 0),
+  // The Retry-After of a 503 (Kafka or ClickHouse unavailable), both modes.
+  RETRY_AFTER_SECONDS: intFromEnv(30, 1),
   // How long a silent (e.g. SIGKILLed) consumer keeps its partitions; the broker allows 6000 at least.
   KAFKA_SESSION_TIMEOUT_MS: intFromEnv(30_000, 1000),
   // How often a processor measures its consumer lag (0 = never).
@@ -58,10 +61,13 @@ const envSchema = z.object({
   CLICKHOUSE_URL: z.string().url().optional(),
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
+  // A self-managed cluster: migrations run ON CLUSTER with Replicated engines.
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]+$/, 'a plain identifier').optional(),
 
   BATCH_MAX_ROWS: intFromEnv(5000, 1),
-  BATCH_MAX_WAIT_MS: intFromEnv(200, 0),
-  INSERT_RETRY_MAX_MS: intFromEnv(30_000, 100),
+  // Embedded mode (npm start, import and replay on the store): how long an insert may keep retrying
+  // before the request is answered 503.
+  EMBEDDED_INSERT_DEADLINE_MS: intFromEnv(10_000, 100),
 
   // The embedded store's SQL door (sqldoor/): ClickHouse's HTTP interface, read-only.
   CLICKHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -75,6 +81,24 @@ const envSchema = z.object({
   PSEUDONYM_PEPPER: z.string().min(16).optional(),
   RAW_RETENTION_DAYS: intFromEnv(90, 1),
 });
+
+/** Old names that still work for one release; each use is logged as a warning at start. */
+export const renamedVariables = {
+  BATCH_MAX_WAIT_MS: 'KAFKA_FETCH_MAX_WAIT_MS',
+  INSERT_RETRY_MAX_MS: 'EMBEDDED_INSERT_DEADLINE_MS',
+  KAFKA_RETRY_AFTER_SECONDS: 'RETRY_AFTER_SECONDS',
+} as const;
+
+function withRenamedVariables(source: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; deprecations: string[] } {
+  const env = { ...source };
+  const deprecations: string[] = [];
+  for (const [old, current] of Object.entries(renamedVariables)) {
+    if (source[old] === undefined) continue;
+    if (source[current] === undefined) env[current] = source[old];
+    deprecations.push(`${old} is now ${current}${source[current] === undefined ? '' : ` (both set: ${current} wins)`}; the old name stops working in the next release`);
+  }
+  return { env, deprecations };
+}
 
 export type Config = Readonly<{
   host: string;
@@ -98,12 +122,17 @@ export type Config = Readonly<{
     partitions: number;
     replicationFactor: number;
     publishTimeoutMs: number;
-    retryAfterSeconds: number;
+    fetchMaxWaitMs: number;
     sessionTimeoutMs: number;
     lagIntervalMs: number;
   }>;
-  clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined }>;
-  batch: Readonly<{ maxRows: number; maxWaitMs: number; retryMaxMs: number }>;
+  clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined; cluster?: string }>;
+  /** Rows per insert, both modes (a processor chunk, an embedded group commit). */
+  batch: Readonly<{ maxRows: number }>;
+  embedded: Readonly<{ insertDeadlineMs: number }>;
+  retryAfterSeconds: number;
+  /** Warnings about renamed variables still in use, for the log. */
+  deprecations: readonly string[];
   sqlDoor: Readonly<{
     host: string;
     port: number;
@@ -171,7 +200,8 @@ function parseRoleLimits(text: string): Record<Role, Limits> {
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(source);
+  const { env: renamed, deprecations } = withRenamedVariables(source);
+  const parsed = envSchema.safeParse(renamed);
   if (!parsed.success) throw new ConfigError(`invalid environment:\n${z.prettifyError(parsed.error)}`);
   const env = parsed.data;
   const brokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
@@ -197,12 +227,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
-      retryAfterSeconds: env.KAFKA_RETRY_AFTER_SECONDS,
+      fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
       sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
       lagIntervalMs: env.KAFKA_LAG_INTERVAL_MS,
     }),
-    clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD }),
-    batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS, maxWaitMs: env.BATCH_MAX_WAIT_MS, retryMaxMs: env.INSERT_RETRY_MAX_MS }),
+    clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, cluster: env.CLICKHOUSE_CLUSTER }),
+    batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS }),
+    embedded: Object.freeze({ insertDeadlineMs: env.EMBEDDED_INSERT_DEADLINE_MS }),
+    retryAfterSeconds: env.RETRY_AFTER_SECONDS,
+    deprecations: Object.freeze(deprecations),
     sqlDoor: Object.freeze({
       host: env.CLICKHOUSE_HTTP_HOST,
       port: env.CLICKHOUSE_HTTP_PORT,

@@ -1,10 +1,5 @@
 /** A few named error classes; the boundary (route, consumer) decides what each means. */
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
   constructor(message: string, readonly retryAfterSeconds: number, options?: { cause?: unknown }) {

@@ -143,7 +143,7 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
       try {
         p = await timeout(ensureProducer(), config.kafka.publishTimeoutMs, 'producer connect');
       } catch (err) {
-        throw new UnavailableError('Kafka producer not connected', config.kafka.retryAfterSeconds, { cause: err });
+        throw new UnavailableError('Kafka producer not connected', config.retryAfterSeconds, { cause: err });
       }
       try {
         await timeout(
@@ -153,7 +153,7 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
         );
       } catch (err) {
         retireProducer(p);
-        throw new UnavailableError(`Kafka publish to ${topic} failed`, config.kafka.retryAfterSeconds, { cause: err });
+        throw new UnavailableError(`Kafka publish to ${topic} failed`, config.retryAfterSeconds, { cause: err });
       }
     },
 

@@ -1,27 +1,29 @@
 import type { ClickHouseClient } from '../lib/clickhouse.js';
 import type { Logger } from '../lib/logger.js';
-import type { Sink } from '../ingest/sink.js';
-import type { TopicKind } from '../schemas/topics.js';
-import { handleMessage, mergeRows, type HandleDeps } from './handle.js';
-import type { Batcher } from './writer.js';
-import { InsertGaveUpError } from './writer.js';
 import { UnavailableError } from '../lib/errors.js';
+import { mergeRows, type AcceptedBatchItem, type AcceptedDelivery, type Sink } from '../pipeline/contract.js';
+import type { TableRows } from '../schemas/rows.js';
+import { decodeBody } from './decode.js';
+import { derive, deriveAccepted, type DeriveDeps } from './derive.js';
+import { InsertGaveUpError, type Batcher } from './writer.js';
+
+/** Ingest validated the body with the same schema; what it hands over needs no second parse. */
+function acceptedOf({ message, payload }: AcceptedBatchItem): AcceptedDelivery {
+  if (payload !== undefined) return { kind: message.kind, message, payload } as AcceptedDelivery;
+  const decoded = decodeBody(message);
+  // Import and replay send messages whose bodies they checked too: a failure here is a bug (500), not data.
+  if (!decoded.ok) throw new Error(`embedded handling failed: ${decoded.error}`);
+  return decoded.value;
+}
 
 /**
- * Embedded mode: no broker. Ingest hands each message to the same handle/insert code a processor
- * runs, and its promise resolves only after the rows are committed in ClickHouse.
+ * Embedded mode: no broker. Ingest hands each message straight to the derivation a processor runs
+ * after decoding, and its promise resolves only after the rows are committed in ClickHouse.
  */
-export function createInlineSink(deps: { batcher: Batcher; handleDeps: HandleDeps; client: ClickHouseClient; log: Logger; retryAfterSeconds: number }): Sink {
-  const { batcher, handleDeps, log } = deps;
+export function createInlineSink(deps: { batcher: Batcher; deriveDeps: DeriveDeps; client: ClickHouseClient; log: Logger; retryAfterSeconds: number }): Sink {
+  const { batcher, deriveDeps, log } = deps;
 
-  async function submit(topic: TopicKind, values: string[]): Promise<void> {
-    const rows = {};
-    for (const value of values) {
-      const outcome = handleMessage(topic, value, handleDeps);
-      // Ingest validated the body with the same schema, so this is a bug: fail loudly (500), don't ack.
-      if (outcome.type === 'dlq') throw new Error(`embedded handling failed: ${outcome.error}`);
-      mergeRows(rows, outcome.rows);
-    }
+  async function submit(rows: TableRows): Promise<void> {
     try {
       await batcher.submit(rows);
     } catch (err) {
@@ -31,11 +33,11 @@ export function createInlineSink(deps: { batcher: Batcher; handleDeps: HandleDep
   }
 
   return {
-    accept: (topic, messages) => submit(topic, messages.map((m) => JSON.stringify(m.message))),
-    quarantine: (_key, message) => submit('quarantine', [JSON.stringify(message)]),
+    accept: (_topic, messages) => submit(messages.reduce<TableRows>((rows, m) => mergeRows(rows, deriveAccepted(acceptedOf(m), deriveDeps)), {})),
+    quarantine: (_key, message) => submit(derive({ topic: 'quarantine', message }, deriveDeps)),
     async reject(message) {
       try {
-        await submit('rejections', [JSON.stringify(message)]);
+        await submit(derive({ topic: 'rejections', message }, deriveDeps));
       } catch (err) {
         log.warn({ err, endpoint: message.endpoint, reason: message.reason }, 'rejection record not stored');
       }

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DATABASE, insertRows, isRetryable, type ClickHouseClient } from '../lib/clickhouse.js';
 import type { Logger } from '../lib/logger.js';
 import { rowSchemas, type TableName, type TableRows } from '../schemas/rows.js';
-import { countRows } from './handle.js';
+import { groupCommit } from '../lib/group-commit.js';
+import { countRows, mergeRows } from '../pipeline/contract.js';
 
 export interface WriteOptions {
   /** Keep retrying while this says so (a consumer still owning its partitions). */
@@ -66,59 +67,15 @@ export function createRowWriter(client: ClickHouseClient, log: Logger, onInserte
 }
 
 /**
- * Group commit for the embedded mode and imports: callers wait until their rows are in ClickHouse.
- * While an insert is in flight, whatever arrives waits and goes out together in the next one; when
- * idle, rows go out on the next tick (so one tick's callers still share an insert). No timer: an
- * insert's fixed cost, not a wait, sets the batch size; a batch is closed at maxRows.
+ * Group commit for the embedded mode and imports: callers wait until their rows are in ClickHouse;
+ * rows that arrive while an insert is in flight go out together in the next (closed at maxRows).
  */
 export function createBatcher(writer: RowWriter, options: { maxRows: number; deadlineMs: number }) {
-  type Pending = { rows: TableRows; count: number; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> };
-  const queue: Pending[] = [];
-  let inFlight: Promise<void> | null = null;
-  let scheduled = false;
-
-  async function insert(batch: Pending): Promise<void> {
-    try {
-      await writer.write(batch.rows, { deadlineMs: options.deadlineMs });
-      batch.waiters.forEach((w) => w.resolve());
-    } catch (err) {
-      batch.waiters.forEach((w) => w.reject(err));
-    }
-  }
-
-  function pump(): void {
-    scheduled = false;
-    const batch = inFlight ? undefined : queue.shift();
-    if (!batch) return;
-    inFlight = insert(batch).finally(() => {
-      inFlight = null;
-      pump();
-    });
-  }
-
-  return {
-    submit(rows: TableRows): Promise<void> {
-      return new Promise((resolve, reject) => {
-        let pending = queue.at(-1);
-        if (!pending || pending.count >= options.maxRows) queue.push((pending = { rows: {}, count: 0, waiters: [] }));
-        for (const [table, values] of Object.entries(rows) as Array<[TableName, unknown[] | undefined]>) {
-          if (values?.length) ((pending.rows[table] ??= [] as never) as unknown[]).push(...values);
-        }
-        pending.count += countRows(rows);
-        pending.waiters.push({ resolve, reject });
-        if (!inFlight && !scheduled) {
-          scheduled = true;
-          setImmediate(pump);
-        }
-      });
-    },
-    /** Resolves once everything submitted so far is inserted (or failed). */
-    async flush(): Promise<void> {
-      while (inFlight || queue.length) {
-        if (!inFlight) pump();
-        await inFlight;
-      }
-    },
-  };
+  const commit = groupCommit<TableRows>({
+    send: (groups) => writer.write(groups.length === 1 ? groups[0]! : groups.reduce(mergeRows, {}), { deadlineMs: options.deadlineMs }),
+    weightOf: countRows,
+    maxWeight: options.maxRows,
+  });
+  return { submit: commit.submit, flush: commit.flush };
 }
 export type Batcher = ReturnType<typeof createBatcher>;

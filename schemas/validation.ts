@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import type { FieldError } from '../lib/errors.js';
+
+/** One field that failed its contract, by dotted path. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildApp } from '../ingest/app.js';
-import type { Sink } from '../ingest/sink.js';
+import type { Sink } from '../pipeline/contract.js';
 import { loadConfig } from '../lib/config.js';
 import { createMetrics } from '../lib/metrics.js';
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { sha256Hex } from '../../lib/hash.js';
-import type { FieldError } from '../../lib/errors.js';
+import type { FieldError } from '../../schemas/validation.js';
 import { consentRecordSchema } from '../../schemas/consent.schema.js';
-import type { AcceptedMessage } from '../../schemas/messages.js';
+import type { AcceptedBatchItem } from '../../pipeline/contract.js';
 import { parseJsonWith } from '../../schemas/validation.js';
 import { decodeUtf8 } from '../body.js';
 import type { IngestContext } from '../context.js';
@@ -25,7 +25,7 @@ export function consentRoutes(app: FastifyInstance, ctx: IngestContext): void {
     const text = decodeUtf8(raw);
     const lines = text === null ? [] : ndjson ? text.split('\n').map((l, i) => ({ line: i + 1, text: l.replace(/\r$/, '') })).filter((l) => l.text.trim() !== '') : [{ line: 1, text }];
     const receivedAt = new Date().toISOString();
-    const accepted: Array<{ key: string; message: AcceptedMessage }> = [];
+    const accepted: AcceptedBatchItem[] = [];
     const rejected: Array<{ line: number; errors: FieldError[] }> = [];
     if (text === null) rejected.push({ line: 1, errors: [{ path: '(root)', message: 'body is not valid UTF-8' }] });
     else if (lines.length === 0) rejected.push({ line: 1, errors: [{ path: '(root)', message: 'no consent record in body' }] });
@@ -38,6 +38,7 @@ export function consentRoutes(app: FastifyInstance, ctx: IngestContext): void {
       accepted.push({
         key: parsed.value.sessionId,
         message: { v: 1, kind: 'consent', deliveryId: ndjson ? `${req.id}:${line}` : String(req.id), integration, receivedAt, source: 'webhook', bodySha256: sha256Hex(record), body: record },
+        payload: parsed.value,
       });
     }
     for (const r of rejected) {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256Hex } from '../../lib/hash.js';
 import type { PayloadKind } from '../../schemas/messages.js';
-import { payloadContracts, validatePayload, type ValidatedPayload } from '../../schemas/payloads.js';
+import { payloadContracts } from '../../pipeline/contract.js';
+import { validatePayload, type ValidatedPayload } from '../../pipeline/payloads.js';
 import { decodeUtf8 } from '../body.js';
 import type { IngestContext } from '../context.js';
 import { acceptMediaType, authorize, rawBody } from '../guards.js';
@@ -28,10 +29,11 @@ export function webhookRoutes(app: FastifyInstance, ctx: IngestContext): void {
       req.outcome = 'quarantined';
       return reply.code(200).send({ status: 'quarantined', deliveryId: req.id, errors: validated.errors });
     }
-    const { kind, sessionId } = validated;
+    const { kind, sessionId, payload } = validated;
     await ctx.sink.accept(payloadContracts[kind].topic, [{
       key: sessionId,
       message: { v: 1, kind, deliveryId: String(req.id), integration, receivedAt, source: 'webhook', bodySha256, body: text! },
+      payload,
     }]);
     req.outcome = 'accepted';
     return reply.code(200).send({ status: 'accepted', deliveryId: req.id });

@@ -1,10 +1,8 @@
 import type { ConsentRecord } from '../../schemas/consent.schema.js';
 import type { ConsentRow } from '../../schemas/rows.js';
-import { keyOf } from '../../lib/hash.js';
 import { toClickHouseTime } from '../../lib/time.js';
 import type { NormalizeContext } from '../context.js';
-
-export const consentIdOf = (c: ConsentRecord): string => keyOf(c.sessionId, c.type, c.approved, toClickHouseTime(c.givenAt));
+import { consentIdOf } from '../../pipeline/contract.js';
 
 export function normalizeConsent(consent: ConsentRecord, ctx: NormalizeContext): ConsentRow {
   return {

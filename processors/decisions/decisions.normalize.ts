@@ -1,8 +1,8 @@
 import type { DecisionWebhook } from '../../schemas/veriff/decision.schema.js';
 import type { DecisionRow } from '../../schemas/rows.js';
-import { keyOf } from '../../lib/hash.js';
 import { toClickHouseTime } from '../../lib/time.js';
 import type { NormalizeContext } from '../context.js';
+import { decisionIdOf } from '../../pipeline/contract.js';
 
 export const FACE_MATCH_THRESHOLD = 85;
 
@@ -48,9 +48,6 @@ export function ineFields(ine: Ine | null | undefined): Pick<
     ine_inconsistent: faceMatch === null || thresholdMatch === null ? null : faceMatch !== thresholdMatch,
   };
 }
-
-export const decisionIdOf = (v: DecisionWebhook['verification']): string =>
-  keyOf(v.id, v.attemptId, v.status, v.code, v.decisionTime ?? null);
 
 /** A validated decision payload → its analytics row: no names, id numbers, birth dates or addresses. */
 export function normalizeDecision(payload: DecisionWebhook, ctx: NormalizeContext): DecisionRow {

@@ -1,11 +1,9 @@
 import type { EventWebhook } from '../../schemas/veriff/event.schema.js';
 import type { EventRow } from '../../schemas/rows.js';
-import { keyOf } from '../../lib/hash.js';
 import type { NormalizeContext } from '../context.js';
+import { eventIdOf } from '../../pipeline/contract.js';
 
 /** Events carry no timestamp: the same attempt reaching the same code is the same event. */
-export const eventIdOf = (e: EventWebhook): string => keyOf(e.id, e.attemptId, e.code, e.action);
-
 export function normalizeEvent(event: EventWebhook, ctx: NormalizeContext): EventRow {
   return {
     session_id: event.id,

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunQuery } from '../../audits/runner.js';
-import { decisionIdOf } from '../../processors/decisions/decisions.normalize.js';
-import { eventIdOf } from '../../processors/events/events.normalize.js';
-import { consentIdOf } from '../../processors/consents/consents.normalize.js';
+import { consentIdOf, decisionIdOf, eventIdOf } from '../../pipeline/contract.js';
 import { seedRows } from '../helpers/seed.js';
 import { auditRows, auditStore, ch, consent, decision, event, june, namespace, seedWithSources } from './support.js';
 

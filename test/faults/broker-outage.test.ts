@@ -58,7 +58,7 @@ describe('broker stopped and restarted while webhooks keep arriving', () => {
       env: {
         KAFKA_BROKERS: broker.brokers,
         KAFKA_PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS),
-        KAFKA_RETRY_AFTER_SECONDS: RETRY_AFTER,
+        RETRY_AFTER_SECONDS: RETRY_AFTER,
         KAFKA_SESSION_TIMEOUT_MS: '6000',
         KAFKA_LAG_INTERVAL_MS: '0',
         LOG_LEVEL: 'error',

@@ -3,10 +3,10 @@ import type { ClickHouseClient } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createKafkaBus, type KafkaBus } from '../../lib/kafka.js';
 import { createLogger } from '../../lib/logger.js';
-import { handleDepsFor } from '../../processors/handle.js';
+import { deriveDepsFor } from '../../processors/derive.js';
 import { startProcessor } from '../../processors/run.js';
 import { createRowWriter } from '../../processors/writer.js';
-import { topicsFor } from '../../schemas/topics.js';
+import { topicsFor } from '../../pipeline/contract.js';
 import { testClickHouse } from '../helpers/clickhouse.js';
 import { decisionFixtureNames, makeDecision } from '../helpers/fixtures.js';
 import { startPipeline, type TestPipeline } from '../helpers/pipeline.js';
@@ -70,7 +70,7 @@ describe('ClickHouse unreachable for a while', () => {
     const processor = await startProcessor({
       bus, topics, log, groupId: config.kafka.groupId, maxRows: 200, maxWaitMs: 100,
       writer: createRowWriter(faulty.client, log),
-      handleDeps: handleDepsFor(config.pseudonymPepper!),
+      deriveDeps: deriveDepsFor(config.pseudonymPepper!),
     });
     stopProcessor = processor.stop;
     const { consumer } = processor;

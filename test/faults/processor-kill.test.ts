@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor } from '../../schemas/topics.js';
+import { topicsFor } from '../../pipeline/contract.js';
 import { decisionFixtureNames, makeConsent, makeDecision } from '../helpers/fixtures.js';
 import { signedPost } from '../helpers/http.js';
 import { startPipeline, type TestPipeline } from '../helpers/pipeline.js';
@@ -30,7 +30,7 @@ describe('processor killed with SIGKILL mid-stream, restarted', () => {
       ...ingest.env,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'ine-audit-killed-')),
       BATCH_MAX_ROWS: '200',
-      BATCH_MAX_WAIT_MS: '50',
+      KAFKA_FETCH_MAX_WAIT_MS: '50',
       // A SIGKILLed member holds its partitions until its session times out; keep that short.
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       KAFKA_LAG_INTERVAL_MS: '0',

@@ -4,10 +4,10 @@ import type { ClickHouseClient } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createKafkaBus, type KafkaBus } from '../../lib/kafka.js';
 import { createLogger } from '../../lib/logger.js';
-import { handleDepsFor } from '../../processors/handle.js';
+import { deriveDepsFor } from '../../processors/derive.js';
 import { startProcessor } from '../../processors/run.js';
 import { createRowWriter } from '../../processors/writer.js';
-import { topicsFor } from '../../schemas/topics.js';
+import { topicsFor } from '../../pipeline/contract.js';
 import { testClickHouse } from '../helpers/clickhouse.js';
 import { decisionFixtureNames, makeDecision } from '../helpers/fixtures.js';
 import { startPipeline, type TestPipeline } from '../helpers/pipeline.js';
@@ -95,7 +95,7 @@ describe('two processors in one group, rebalanced mid-batch', () => {
       return startProcessor({
         bus, topics, log, groupId: config.kafka.groupId, maxRows: 200, maxWaitMs: 100,
         writer: createRowWriter(gate.clientFor(member), log),
-        handleDeps: handleDepsFor(config.pseudonymPepper!),
+        deriveDeps: deriveDepsFor(config.pseudonymPepper!),
       });
     };
     const brokers = config.kafka.brokers!.join(',');

@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { startServices, type Services } from '../../cli/services.js';
 import { queryRows } from '../../lib/clickhouse.js';
 import { integrationEnv, type TestIntegration } from './http.js';
+import { migrateStore } from './processes.js';
 
 export type Mode = 'kafka' | 'embedded';
 
@@ -42,13 +43,15 @@ export async function startPipeline(
     PSEUDONYM_PEPPER: 'test-pepper-0123456789abcdef',
     KAFKA_TOPIC_PREFIX: `t${suite}.`,
     KAFKA_GROUP_ID: `g${suite}`,
-    BATCH_MAX_WAIT_MS: '100',
+    KAFKA_FETCH_MAX_WAIT_MS: '100',
     ...integrationEnv([integration]),
     ...(mode === 'kafka' ? { KAFKA_BROKERS: services.kafkaBrokers } : {}),
     ...(services.clickhouseUrl ? { CLICKHOUSE_URL: services.clickhouseUrl } : {}),
     ...options.env,
   };
-  const running = await startServices(options.roles ?? { ingest: true, processor: true }, env, { logDestination: options.logDestination });
+  const roles = options.roles ?? { ingest: true, processor: true };
+  if (mode === 'kafka' && roles.processor) await migrateStore(env);
+  const running = await startServices(roles, env, { logDestination: options.logDestination });
   return {
     mode,
     url: running.ingestUrl!,

@@ -26,6 +26,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `npm run migrate` for a store, as a deployment does before it starts processors: in Kafka mode
+ * they check the schema and refuse an older one. Only the embedded mode migrates itself.
+ */
+export async function migrateStore(env: Record<string, string | undefined>): Promise<void> {
+  await run(process.execPath, ['--import', 'tsx', 'cli/migrate.ts'], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 120_000 });
+}
+
+/** Entry points that write the store beside others (Kafka mode) and so expect it migrated. */
+export const needsMigratedStore = (entry: string, env: Record<string, string | undefined>) => Boolean(env.KAFKA_BROKERS) && entry !== 'cli/ingest.ts';
+
 export type Sql = <T = any>(query: string, params?: Record<string, unknown>) => Promise<T[]>;
 
 /** SQL through a service's SQL door (ClickHouse HTTP interface) as the operator, rows as JSON objects. */
@@ -55,7 +66,7 @@ export interface ChildService {
 }
 
 /**
- * Runs `processors/main.ts` (or another entry) as its own node process — node with the tsx loader
+ * Runs `cli/processor.ts` (or another entry) as its own node process — node with the tsx loader
  * directly, not through npx, so a signal reaches the processor itself and not a wrapper.
  * Resolves once its admin endpoint answers.
  */
@@ -64,7 +75,9 @@ export async function spawnService(env: Record<string, string>, options: { entry
   const adminPort = await freePort();
   const sqlPort = await freePort();
   const token = env.ADMIN_TOKEN ?? randomBytes(16).toString('hex');
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? 'processors/main.ts'], {
+  const entry = options.entry ?? 'cli/processor.ts';
+  if (needsMigratedStore(entry, env)) await migrateStore(env);
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...env, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort), CLICKHOUSE_HTTP_PORT: String(sqlPort), ADMIN_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],

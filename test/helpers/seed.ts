@@ -4,7 +4,9 @@ import type { ClickHouseClient } from '../../lib/clickhouse.js';
 import { sha256Hex } from '../../lib/hash.js';
 import type { AcceptedMessage, PayloadKind } from '../../schemas/messages.js';
 import type { TableRows } from '../../schemas/rows.js';
-import { handleDepsFor, mergeRows, normalizeAccepted } from '../../processors/handle.js';
+import { decodeBody } from '../../processors/decode.js';
+import { deriveAccepted, deriveDepsFor } from '../../processors/derive.js';
+import { mergeRows } from '../../pipeline/contract.js';
 import { createRowWriter } from '../../processors/writer.js';
 
 export interface SeedItem {
@@ -17,7 +19,7 @@ export interface SeedItem {
   deliveryId?: string;
 }
 
-const deps = handleDepsFor('test-pepper-0123456789abcdef');
+const deps = deriveDepsFor('test-pepper-0123456789abcdef');
 
 /** The rows the pipeline would derive from these payloads (same normalize code), without Kafka or HTTP. */
 export function rowsFor(items: SeedItem[]): TableRows {
@@ -34,9 +36,9 @@ export function rowsFor(items: SeedItem[]): TableRows {
       bodySha256: sha256Hex(body),
       body,
     };
-    const outcome = normalizeAccepted(message, deps);
-    if (outcome.type !== 'ok') throw new Error(`seed item rejected: ${outcome.error}`);
-    mergeRows(rows, outcome.rows);
+    const decoded = decodeBody(message);
+    if (!decoded.ok) throw new Error(`seed item rejected: ${decoded.error}`);
+    mergeRows(rows, deriveAccepted(decoded.value, deps));
   }
   return rows;
 }

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topicsFor } from '../../schemas/topics.js';
+import { topicsFor } from '../../pipeline/contract.js';
 import { makeDecision } from '../helpers/fixtures.js';
 import { signedPost } from '../helpers/http.js';
 import { startPipeline, type TestPipeline } from '../helpers/pipeline.js';

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildApp } from '../../ingest/app.js';
-import type { Sink } from '../../ingest/sink.js';
+import type { Sink } from '../../pipeline/contract.js';
 import { loadConfig } from '../../lib/config.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { buildAdminApp } from '../../admin/admin.app.js';

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../ingest/app.js';
-import type { Sink } from '../../ingest/sink.js';
+import type { Sink } from '../../pipeline/contract.js';
 import { loadConfig } from '../../lib/config.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { hmacSha256Hex } from '../../lib/hash.js';

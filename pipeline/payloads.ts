@@ -1,25 +1,10 @@
-import type { z } from 'zod';
-import type { FieldError } from '../lib/errors.js';
-import { consentRecordSchema } from './consent.schema.js';
-import type { PayloadKind } from './messages.js';
-import type { TopicKind } from './topics.js';
-import { fieldErrors } from './validation.js';
-import { decisionWebhookSchema } from './veriff/decision.schema.js';
-import { eventWebhookSchema } from './veriff/event.schema.js';
+import type { PayloadKind } from '../schemas/messages.js';
+import { fieldErrors, type FieldError } from '../schemas/validation.js';
+import { payloadContracts, type Payloads } from './contract.js';
 
-interface PayloadContract<T> {
-  topic: TopicKind & ('decisions' | 'events' | 'consents');
-  schema: z.ZodType<T>;
-  sessionIdOf: (payload: T) => string;
-}
-
-export const payloadContracts: { [K in PayloadKind]: PayloadContract<any> } = {
-  decision: { topic: 'decisions', schema: decisionWebhookSchema, sessionIdOf: (p: z.infer<typeof decisionWebhookSchema>) => p.verification.id },
-  event: { topic: 'events', schema: eventWebhookSchema, sessionIdOf: (p: z.infer<typeof eventWebhookSchema>) => p.id },
-  consent: { topic: 'consents', schema: consentRecordSchema, sessionIdOf: (p: z.infer<typeof consentRecordSchema>) => p.sessionId },
-};
-
-export type ValidatedPayload = { ok: true; kind: PayloadKind; sessionId: string; payload: unknown } | { ok: false; kind: PayloadKind; errors: FieldError[] };
+export type ValidatedPayload =
+  | { [K in PayloadKind]: { ok: true; kind: K; sessionId: string; payload: Payloads[K] } }[PayloadKind]
+  | { ok: false; kind: PayloadKind; errors: FieldError[] };
 
 /**
  * Which payload a JSON value is, by shape (veriff-facts §3): a `verification` object is a decision,
@@ -47,5 +32,7 @@ export function validatePayload(text: string, allowed: readonly PayloadKind[], f
   }
   const contract = payloadContracts[kind];
   const parsed = contract.schema.safeParse(json);
-  return parsed.success ? { ok: true, kind, sessionId: contract.sessionIdOf(parsed.data), payload: parsed.data } : { ok: false, kind, errors: fieldErrors(parsed.error) };
+  if (!parsed.success) return { ok: false, kind, errors: fieldErrors(parsed.error) };
+  const sessionIdOf = contract.sessionIdOf as (p: unknown) => string;
+  return { ok: true, kind, sessionId: sessionIdOf(parsed.data), payload: parsed.data } as ValidatedPayload;
 }

@@ -1,4 +1,4 @@
-import { runUntilSignal } from '../cli/services.js';
+import { runUntilSignal } from './services.js';
 
 // npm run processor: Kafka consumers writing to ClickHouse.
 await runUntilSignal({ ingest: false, processor: true });
