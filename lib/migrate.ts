@@ -77,6 +77,7 @@ async function ensureBookkeeping(client: ClickHouseClient, options: MigrateOptio
       ENGINE = MergeTree ORDER BY version`, options),
   });
   // One claim row per generation survives: a second claim with the same deduplication token is dropped.
+  // Every insert here names its token (chdb keeps a session's last one).
   await client.command({
     query: ddl(`CREATE TABLE IF NOT EXISTS ${DATABASE}.schema_migration_lock
       (generation UInt64, event Enum8('claim' = 1, 'release' = 2), owner String, at DateTime64(3, 'UTC') DEFAULT now64(3), lease_until DateTime64(3, 'UTC'))
