@@ -41,6 +41,7 @@ export const objects: Readonly<Record<string, Decision>> = {
   reason_codes: analytics('Veriff code table'),
   status_codes: analytics('Veriff code table'),
   schema_migrations: analytics('schema version, for evidence'),
+  schema_migration_lock: operatorOnly('who migrated when (host and pid of each migrator)'),
   sql_access_counts: analytics('queries through the SQL door by hour, user and outcome (no query text)'),
   sql_access_counts_mv: analytics('materialized view writing sql_access_counts'),
   dead_letters: { analyst: 'none', grafana: ['topic', 'partition', 'offset', 'error', 'at'], operator: 'read', why: 'key and value are message bytes; grafana counts the metadata' },

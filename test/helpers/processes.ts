@@ -70,14 +70,14 @@ export interface ChildService {
  * directly, not through npx, so a signal reaches the processor itself and not a wrapper.
  * Resolves once its admin endpoint answers.
  */
-export async function spawnService(env: Record<string, string>, options: { entry?: string; readyTimeoutMs?: number } = {}): Promise<ChildService> {
+export async function spawnService(env: Record<string, string>, options: { entry?: string; readyTimeoutMs?: number; loader?: 'tsx' | 'none' } = {}): Promise<ChildService> {
   const port = await freePort();
   const adminPort = await freePort();
   const sqlPort = await freePort();
   const token = env.ADMIN_TOKEN ?? randomBytes(16).toString('hex');
   const entry = options.entry ?? 'cli/processor.ts';
   if (needsMigratedStore(entry, env)) await migrateStore(env);
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...(options.loader === 'none' ? [] : ['--import', 'tsx']), entry], {
     cwd: repoRoot,
     env: { ...env, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort), CLICKHOUSE_HTTP_PORT: String(sqlPort), ADMIN_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
