@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { benchIntegration, cpuMs, decisionBody, figure, freePort, ownCpuMs, serviceEnv, sign, spawnEntry, type BenchContext, type Child, type Figure } from './lib.js';
+import { validatePayload } from '../pipeline/payloads.js';
+import type { AcceptedDelivery } from '../pipeline/contract.js';
+import { decode } from '../processors/decode.js';
+import { derive, deriveAccepted, deriveDepsFor } from '../processors/derive.js';
+import type { AcceptedMessage } from '../schemas/messages.js';
+import { benchIntegration, cpuMs, decisionBody, figure, freePort, ownCpuMs, serviceEnv, sha256, sign, spawnEntry, type BenchContext, type Child, type Figure } from './lib.js';
 
 /**
  * Ingest: signed decision webhooks per second and latency (HMAC, zod validation, Kafka acks=all or
@@ -79,6 +84,39 @@ async function ingest(env: Record<string, string>, entry: string): Promise<Child
   return { ...child, url };
 }
 
+/**
+ * The embedded path's own derivation, in this process: rows from the payload ingest validated
+ * (what npm start does now), against serializing the message and decoding it again as a processor
+ * does at the Kafka boundary (what the embedded path did before), on the same decisions.
+ */
+function embeddedDerivation(count: number): { directUs: number; viaDecodeUs: number } {
+  const deps = deriveDepsFor('bench-pepper-0123456789abcdef');
+  const items = Array.from({ length: count }, (_, i) => {
+    const body = decisionBody(i);
+    const message: AcceptedMessage = { v: 1, kind: 'decision', deliveryId: randomUUID(), integration: 'bench', receivedAt: new Date().toISOString(), source: 'webhook', bodySha256: sha256(body), body };
+    const validated = validatePayload(body, ['decision'], 'decision');
+    if (!validated.ok) throw new Error('bench decision invalid');
+    return { message, delivery: { kind: 'decision', message, payload: validated.payload } as AcceptedDelivery };
+  });
+  const time = (work: () => void) => {
+    work(); // warm
+    const started = ownCpuMs();
+    work();
+    return ((ownCpuMs() - started) * 1000) / count;
+  };
+  const viaDecodeUs = time(() => {
+    for (const { message } of items) {
+      const decoded = decode('decisions', JSON.stringify(message));
+      if (!decoded.ok) throw new Error(decoded.error);
+      derive(decoded.value, deps);
+    }
+  });
+  const directUs = time(() => {
+    for (const { delivery } of items) deriveAccepted(delivery, deps);
+  });
+  return { directUs, viaDecodeUs };
+}
+
 export async function benchIngest(ctx: BenchContext): Promise<Figure[]> {
   const seconds = Math.max(3, Math.round(15 * ctx.scale));
   const dataDir = mkdtempSync(join(tmpdir(), 'ine-bench-ingest-'));
@@ -88,6 +126,7 @@ export async function benchIngest(ctx: BenchContext): Promise<Figure[]> {
     const kafka = await measure('ingest (kafka)', () => ingest({ KAFKA_BROKERS: ctx.brokers, KAFKA_TOPIC_PREFIX: prefix, DATA_DIR: join(dataDir, 'kafka') }, 'cli/ingest.ts'), seconds, ctx);
     const embedded = await measure('ingest (embedded)', () => ingest({ DATA_DIR: join(dataDir, 'embedded') }, 'cli/start.ts'), seconds, ctx);
     const note = `${CONNECTIONS} connections, ${seconds} s, same signed payloads`;
+    const derivation = embeddedDerivation(Math.max(2000, Math.round(20_000 * ctx.scale)));
     return [
       figure('bare_route_rps', base.rps, 'req/s', null, { note }),
       figure('ingest_rps', kafka.rps, 'req/s', base.rps, { goal: '≥ 0.5 × bare', met: kafka.rps >= 0.5 * base.rps, note: kafka.non2xx ? `${kafka.non2xx} non-2xx` : undefined }),
@@ -100,6 +139,7 @@ export async function benchIngest(ctx: BenchContext): Promise<Figure[]> {
       figure('embedded_ingest_rps', embedded.rps, 'req/s', base.rps, { note: `no Kafka: durable = inserted in chdb${embedded.non2xx ? `; ${embedded.non2xx} non-2xx` : ''}` }),
       figure('embedded_ingest_p50_ms', embedded.p50, 'ms', base.p50),
       figure('embedded_ingest_p99_ms', embedded.p99, 'ms', base.p99),
+      figure('embedded_derive_us', derivation.directUs, 'µs CPU/decision', derivation.viaDecodeUs, { note: 'rows from the payload ingest validated; baseline: stringify + decode + derive, the Kafka boundary path' }),
     ];
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
