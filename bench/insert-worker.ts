@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { createClickHouse } from '../lib/clickhouse.js';
+import { compose } from '../cli/composition.js';
 import { loadConfig } from '../lib/config.js';
-import { migrate } from '../lib/migrate.js';
 import { decodeBody } from '../processors/decode.js';
-import { deriveAccepted, deriveDepsFor } from '../processors/derive.js';
+import { deriveAccepted } from '../processors/derive.js';
 import { mergeRows } from '../pipeline/contract.js';
 import { createRowWriter } from '../processors/writer.js';
 import type { AcceptedMessage } from '../schemas/messages.js';
@@ -18,9 +17,9 @@ import { decisionBody, ownCpuMs, sha256 } from './lib.js';
  */
 const rows = Number(process.env.BENCH_ROWS ?? 10_000);
 const config = loadConfig();
-const client = createClickHouse(config);
-await migrate(client, { rawRetentionDays: config.rawRetentionDays });
-const deps = deriveDepsFor(config.pseudonymPepper!);
+const parts = compose(config, pino({ level: 'warn' }));
+await parts.prepareStore('migrate');
+const deps = parts.deriveDeps();
 
 const batches: TableRows[] = [];
 for (let i = 0; i < rows; i += config.batch.maxRows) {
@@ -36,12 +35,12 @@ for (let i = 0; i < rows; i += config.batch.maxRows) {
 }
 
 const perTable: Record<string, number> = {};
-const writer = createRowWriter(client, pino({ level: 'warn' }), (table, _n, ms) => void (perTable[table] = (perTable[table] ?? 0) + ms));
+const writer = createRowWriter(parts.store(), pino({ level: 'warn' }), (table, _n, ms) => void (perTable[table] = (perTable[table] ?? 0) + ms));
 const started = performance.now();
 const cpuAtStart = ownCpuMs();
 for (const batch of batches) await writer.write(batch);
 const ms = performance.now() - started;
 const cpuMsUsed = ownCpuMs() - cpuAtStart;
-await client.close();
+await parts.close();
 console.log(JSON.stringify({ eps: (rows / ms) * 1000, cpuUsPerDecision: (cpuMsUsed * 1000) / rows, msPerTable: Object.fromEntries(Object.entries(perTable).map(([t, v]) => [t, Math.round(v)])) }));
 process.exit(0);
