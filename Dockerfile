@@ -16,6 +16,7 @@ COPY processors ./processors
 COPY admin ./admin
 COPY sqldoor ./sqldoor
 COPY audits ./audits
+COPY maintenance ./maintenance
 COPY cli ./cli
 RUN bash scripts/build.sh dist
 

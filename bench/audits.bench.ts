@@ -37,7 +37,6 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
     const total = Math.round(10_000_000 * ctx.scale);
     await seedDashboardData(client, total, now, ctx.log);
     await takeConsentSnapshot(client);
-    await client.command({ query: 'SYSTEM STOP VIEW ine_audit.consent_verdicts_snapshot_mv' });
     const run = (q: string, p: Record<string, unknown> = {}) => queryRows(client, q, p);
     const year = { from: new Date(now - 365 * 86_400_000).toISOString(), to: new Date(now + 1000).toISOString() };
     const month = { from: new Date(now - 30 * 86_400_000).toISOString(), to: year.to };

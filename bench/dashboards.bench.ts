@@ -28,7 +28,6 @@ const BASELINE_LIMIT_S = 90;
 const CHUNK = 2_000_000;
 // Bulk loading only: two insert threads and the materialized views fed in parallel keep both cores busy (1.5x faster).
 const SEED_SETTINGS = { max_insert_threads: '2', parallel_view_processing: 1, max_partitions_per_insert_block: '0' } as const;
-const SNAPSHOT_VIEW = 'ine_audit.consent_verdicts_snapshot_mv';
 
 // Session s has decision n = s; the first 12% of sessions also get a second decision n = sessions + s
 // that supersedes a resubmission request. Everything derives from cityHash64 of n or s: reproducible.
@@ -131,15 +130,14 @@ export async function seedDashboardData(client: ClickHouseClient, total: number,
 }
 
 /**
- * The consent snapshot as the scheduled refresh leaves it (timed), then live traffic on top; scheduled
- * refreshes stay paused while panels are timed, so a refresh of the whole year does not land in a panel's runs.
+ * The consent snapshot as the owner's schedule leaves it (timed), then live traffic on top; no schedule
+ * runs in the bench's process, so a snapshot of the whole year does not land in a panel's runs.
  */
 async function settleConsentSnapshot(client: ClickHouseClient, total: number, now: number, log: (s: string) => void): Promise<Figure> {
   const refreshMs = await takeConsentSnapshot(client);
   const sessions = Math.max(1, Math.round((250 * total) / 10_000_000));
   const late = Math.max(1, Math.round((50 * total) / 10_000_000));
   for (const query of liveTrafficSql) await client.command({ query, query_params: { now, sessions, late } });
-  await client.command({ query: `SYSTEM STOP VIEW ${SNAPSHOT_VIEW}` });
   log(`consent snapshot refreshed in ${(refreshMs / 1000).toFixed(1)} s; ${sessions} new and ${late} late sessions since`);
   return figure('consent_verdicts_snapshot_refresh_ms', Math.round(refreshMs), 'ms', null, { note: 'every 10 minutes in the background' });
 }

@@ -50,6 +50,8 @@ export async function openReadOnly(base: Config, user: SqlUser = 'analyst'): Pro
   let own: { door: Door; close: () => Promise<void> } | null = null;
   if (!url) {
     const store = createClickHouse(config);
+    // Opening an embedded store starts its background pools; a reader leaves merges to the owner.
+    for (const query of ['SYSTEM STOP MERGES', 'SYSTEM STOP TTL MERGES']) await store.command({ query });
     // A CLI's stderr carries its own error; its door logs only when asked to (LOG_LEVEL=debug).
     const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'fatal', pino.destination(2));
     const { startDoor } = await import('../sqldoor/door.js');

@@ -8,6 +8,8 @@ import { adminFile, withLocalSecrets } from '../lib/local-secrets.js';
 import type { Sink } from '../pipeline/contract.js';
 import { buildApp, buildHealthApp } from '../ingest/app.js';
 import { buildAdminApp } from '../admin/admin.app.js';
+import { consentSnapshotJob } from '../maintenance/consent-snapshot.js';
+import { startScheduledWork } from '../maintenance/schedule.js';
 import { compose } from './composition.js';
 import { startDoor, type Door } from '../sqldoor/door.js';
 
@@ -55,6 +57,8 @@ export async function startServices(
   let flushEmbedded: (() => Promise<void>) | null = null;
 
   if (roles.processor && kafkaMode && client) processorStop = (await parts.processor()).stop;
+  // Scheduled work runs where the store is written, never in a CLI or the SQL door that opens it.
+  const scheduled = client ? startScheduledWork(client, [consentSnapshotJob(config.consentSnapshotIntervalMs)], log.child({ component: 'schedule' })) : null;
 
   if (roles.ingest) {
     let sink: Sink;
@@ -89,6 +93,7 @@ export async function startServices(
   stops.push(['http', async () => http?.close()]);
   stops.push(['processor', async () => processorStop?.()]);
   stops.push(['batcher', async () => flushEmbedded?.()]);
+  stops.push(['scheduled work', async () => scheduled?.stop()]);
   stops.push(['admin', async () => admin?.close()]);
   stops.push(['kafka and clickhouse', async () => {
     await parts.close();

@@ -78,6 +78,9 @@ const envSchema = z.object({
   SQL_ROLE_LIMITS: z.string().default('{}'),
   SQL_MAX_CONCURRENT_QUERIES: intFromEnv(2, 1),
 
+  // How often the store's owner takes the consent snapshot consent_verdicts reads (maintenance/).
+  CONSENT_SNAPSHOT_INTERVAL_MS: intFromEnv(600_000, 1000),
+
   PSEUDONYM_PEPPER: z.string().min(16).optional(),
   RAW_RETENTION_DAYS: intFromEnv(90, 1),
 });
@@ -144,6 +147,7 @@ export type Config = Readonly<{
   }>;
   pseudonymPepper: string | undefined;
   rawRetentionDays: number;
+  consentSnapshotIntervalMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -246,5 +250,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }),
     pseudonymPepper: env.PSEUDONYM_PEPPER,
     rawRetentionDays: env.RAW_RETENTION_DAYS,
+    consentSnapshotIntervalMs: env.CONSENT_SNAPSHOT_INTERVAL_MS,
   });
 }

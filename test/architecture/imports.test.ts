@@ -21,8 +21,9 @@ const allowed: Record<string, string[]> = {
   admin: base,
   sqldoor: base,
   audits: base,
+  maintenance: base,
   dashboards: [...base, 'audits'],
-  cli: [...base, 'ingest', 'processors', 'admin', 'sqldoor', 'audits'],
+  cli: [...base, 'ingest', 'processors', 'admin', 'sqldoor', 'audits', 'maintenance'],
 };
 const harnesses = new Set(['test', 'bench', 'scripts']);
 
