@@ -8,6 +8,7 @@ import { faceMatchDashboard } from './src/face-match.dashboard.js';
 import { contactPoints, notificationPolicy, notificationTemplates } from './src/notifications.js';
 import { outcomesDashboard } from './src/outcomes.dashboard.js';
 import { pipelineDashboard } from './src/pipeline.dashboard.js';
+import { sessionDashboard } from './src/session.dashboard.js';
 import { notificationsFile, ruleGroupsFile } from './src/provisioning.js';
 
 /** `npm run dashboards`: the provisioned files, from the code in dashboards/src. Never edit them by hand. */
@@ -25,6 +26,7 @@ export const dashboardFiles = {
   'ine-face-match.json': faceMatchDashboard,
   'consent-compliance.json': consentDashboard,
   'pipeline-health.json': pipelineDashboard,
+  'session-investigation.json': sessionDashboard,
 };
 
 /** Every generated file, by its path under dashboards/. */

@@ -116,10 +116,15 @@ export function formatValue(value: string | string[], format?: string): string {
       return list.map((v) => `"${v.replace(/"/g, '\\"')}"`).join(',');
     case 'sqlstring':
       return list.map((v) => `'${v.replace(/'/g, "''")}'`).join(',');
+    case 'percentencode':
+      return list.map(encodeURIComponentStrict).join(',');
     default:
       throw new MacroError('unsupported variable format', { format });
   }
 }
+
+/** Grafana's percentencode: RFC 3986, so also ! ' ( ) * are encoded. */
+const encodeURIComponentStrict = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function builtinVariable(name: string, format: string | undefined, ctx: QueryContext): string | undefined {
   const { fromMs, toMs } = ctx.range;

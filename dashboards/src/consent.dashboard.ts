@@ -1,5 +1,6 @@
 import { auditDashboard, byIntegration, sql } from './dashboard.js';
 import { stat, table, timeseries, fixedColor, unit } from './panels.js';
+import { sessionIdLinks } from './session.dashboard.js';
 
 export const consentDashboard = () =>
   auditDashboard({
@@ -82,6 +83,7 @@ export const consentDashboard = () =>
         at: [0, 13, 24, 10],
         unit: 'short',
         overrides: [
+          sessionIdLinks,
           ['ine_checked_at_utc', [unit('dateTimeAsIso')]],
           ['consent_given_at_utc', [unit('dateTimeAsIso')]],
         ],

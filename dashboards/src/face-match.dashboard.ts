@@ -2,6 +2,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { FACE_MATCH_ALERT_RATE, INE_MATCH_THRESHOLD, percent } from '../../schemas/thresholds.js';
 import { auditDashboard, byIntegration, sql } from './dashboard.js';
 import { barchart, stat, table, timeseries, fixedColor, displayName, unit } from './panels.js';
+import { sessionIdLinks } from './session.dashboard.js';
 
 const M = String(INE_MATCH_THRESHOLD);
 
@@ -218,6 +219,7 @@ export const faceMatchDashboard = () =>
         at: [12, 14, 12, 9],
         unit: 'short',
         overrides: [
+          sessionIdLinks,
           ['decided_at_utc', [unit('dateTimeAsIso')]],
           ['face_match_percentage', [unit('none')]],
         ],

@@ -104,3 +104,9 @@ export function barchart(spec: PanelSpec & { style: 'top' | 'distribution' | 'gr
     ? panel.orientation(common.VizOrientation.Horizontal).stacking(common.StackingMode.None).xTickLabelRotation(0)
     : panel.orientation(common.VizOrientation.Vertical).stacking(common.StackingMode.Normal).xTickLabelRotation(-45);
 }
+
+/** A link on each row's session id to the session investigation dashboard, keeping the time range. */
+export const investigateSession = (dashboardUid: string, variable: string): DynamicConfigValue => ({
+  id: 'links',
+  value: [{ title: 'Investigate this session', url: `/d/${dashboardUid}?var-${variable}=\${__value.raw}&\${__url_time_range}` }],
+});
