@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { alertRules } from './src/alert-rules.js';
 import { consentDashboard } from './src/consent.dashboard.js';
+import { composeServer, datasourceFile, embeddedDoor } from './src/datasource.js';
 import { faceMatchDashboard } from './src/face-match.dashboard.js';
 import { contactPoints, notificationPolicy, notificationTemplates } from './src/notifications.js';
 import { outcomesDashboard } from './src/outcomes.dashboard.js';
@@ -40,6 +41,14 @@ export function generatedFiles(): Map<string, string> {
   files.set(
     join('provisioning', 'alerting', 'ine-audit-notifications.yaml'),
     yaml('Contact points (addresses from ALERT_EMAIL_TO and ALERT_WEBHOOK_URL), the notification policy and the message templates.', notificationsFile(contactPoints(), notificationPolicy(), notificationTemplates())),
+  );
+  files.set(
+    join('provisioning', 'datasources', 'clickhouse.yaml'),
+    yaml('docker-compose: the ClickHouse server over the native protocol, as the read-only user grafana (deploy/clickhouse/users.d).', datasourceFile(composeServer)),
+  );
+  files.set(
+    join('provisioning-embedded', 'datasources', 'clickhouse.yaml'),
+    yaml('Grafana beside `npm start`: the embedded store\'s SQL door (ClickHouse HTTP interface) as user grafana; same uid, same dashboards.', datasourceFile(embeddedDoor)),
   );
   return files;
 }
