@@ -54,6 +54,13 @@ describe('one version of each part of the stack', () => {
     expect(JSON.parse(panels).panels.map((p: { targets: Array<{ pluginVersion: string }> }) => p.targets[0]!.pluginVersion)).toEqual(Array(8).fill(CLICKHOUSE_PLUGIN_VERSION));
   });
 
+  it("the README's docker run recipe for Grafana beside npm start names the same Grafana and plugin", () => {
+    const recipe = /```bash\n(docker run --rm --network host[\s\S]*?)```/.exec(read('README.md'))?.[1] ?? expect.fail('no docker run recipe in README.md');
+    expect(recipe).toContain(`GF_PLUGINS_PREINSTALL_SYNC=${CLICKHOUSE_PLUGIN_ID}@${CLICKHOUSE_PLUGIN_VERSION}`);
+    expect(recipe.trim().split(/\s+/).at(-1)).toBe(compose.services.grafana.image);
+    for (const mount of recipe.matchAll(/\$PWD\/([^:]+):/g)) expect(existsSync(join(repo, mount[1]!)), mount[1]).toBe(true);
+  });
+
   it('every image in the compose file has an exact tag', () => {
     for (const [name, service] of Object.entries<{ image?: string }>(compose.services)) {
       if (service.image) expect(service.image, name).toMatch(/:\d[\w.-]*$/);
