@@ -10,6 +10,7 @@ import {
 } from '../../schemas/thresholds.js';
 import { ClickHouseQueryBuilder } from './clickhouse-query.js';
 import { sql } from './dashboard.js';
+import { latestDecision } from './latest-decision.js';
 import { clickhouse } from './datasource.js';
 
 /**
@@ -74,16 +75,8 @@ function alertRule(spec: RuleSpec): AlertRule {
   return { group: spec.group, rule, dashboardUid: spec.dashboardUid, panelId: spec.panelId };
 }
 
-const latestChecks = (...columns: string[]) => sql`
-  SELECT
-      session_key,
-      max(decision_time) AS decided_at,
-      argMax(ine_check_performed, latest_key) AS checked${columns.map((c) => `,\n${c}`).join('')}
-  FROM ine_audit.decision_facts
-  WHERE decision_time >= $__fromTime_ms
-  GROUP BY session_key
-  HAVING decided_at <= $__toTime_ms AND checked
-`;
+/** Alerts run without dashboard variables: every integration. */
+const latestChecks = (...columns: string[]) => latestDecision(['argMax(ine_check_performed, latest_key) AS checked', ...columns], 'checked', null);
 
 export const alertRules = (): AlertRule[] => [
   alertRule({

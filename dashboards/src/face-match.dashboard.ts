@@ -1,10 +1,15 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { FACE_MATCH_ALERT_RATE, INE_MATCH_THRESHOLD, percent } from '../../schemas/thresholds.js';
+import { latestDecision } from './latest-decision.js';
 import { auditDashboard, byIntegration, sql } from './dashboard.js';
 import { barchart, stat, table, timeseries, fixedColor, displayName, unit } from './panels.js';
 import { sessionIdLinks } from './session.dashboard.js';
 
 const M = String(INE_MATCH_THRESHOLD);
+const state = 'argMax(ine_result_state, latest_key) AS state';
+const faceMatch = 'argMax(ifNull(toInt8(ine_face_match), -1), latest_key) AS face_match';
+/** Sessions whose latest decision carried the INE check, with these columns of it. */
+const latestCheck = (columns: string[]) => latestDecision(['argMax(ine_check_performed, latest_key) AS checked', ...columns], 'checked');
 
 export const faceMatchDashboard = () =>
   auditDashboard({
@@ -23,14 +28,7 @@ export const faceMatchDashboard = () =>
         sql: sql`
           SELECT count() AS checks
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(ine_check_performed, latest_key) AS checked
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND checked
+              ${latestCheck([])}
           )
         `,
       }),
@@ -47,16 +45,7 @@ export const faceMatchDashboard = () =>
         sql: sql`
           SELECT countIf(state = 'completed' AND face_match = 1) / nullIf(countIf(state = 'completed'), 0) AS face_match_rate
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(ine_check_performed, latest_key) AS checked,
-                  argMax(ine_result_state, latest_key) AS state,
-                  argMax(ifNull(toInt8(ine_face_match), -1), latest_key) AS face_match
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND checked
+              ${latestCheck([state, faceMatch])}
           )
         `,
       }),
@@ -73,15 +62,7 @@ export const faceMatchDashboard = () =>
         sql: sql`
           SELECT countIf(state IN ('provider_failure', 'not_completed')) / count() AS incomplete_share
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(ine_check_performed, latest_key) AS checked,
-                  argMax(ine_result_state, latest_key) AS state
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND checked
+              ${latestCheck([state])}
           )
         `,
       }),
@@ -95,15 +76,7 @@ export const faceMatchDashboard = () =>
         sql: sql`
           SELECT countIf(inconsistent = 1) AS inconsistent
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(ine_check_performed, latest_key) AS checked,
-                  argMax(ifNull(toInt8(ine_inconsistent), -1), latest_key) AS inconsistent
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND checked
+              ${latestCheck(['argMax(ifNull(toInt8(ine_inconsistent), -1), latest_key) AS inconsistent'])}
           )
         `,
       }),
@@ -124,16 +97,7 @@ export const faceMatchDashboard = () =>
               $__timeInterval(decided_at) AS time,
               countIf(state = 'completed' AND face_match = 1) / countIf(state = 'completed') AS face_match_rate
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(ine_check_performed, latest_key) AS checked,
-                  argMax(ine_result_state, latest_key) AS state,
-                  argMax(ifNull(toInt8(ine_face_match), -1), latest_key) AS face_match
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND checked
+              ${latestCheck([state, faceMatch])}
           )
           GROUP BY time
           HAVING countIf(state = 'completed') > 0
@@ -163,16 +127,7 @@ export const faceMatchDashboard = () =>
                   countIf(percentage < ${M}) AS below_${M},
                   countIf(percentage >= ${M}) AS at_or_above_${M}
               FROM (
-                  SELECT
-                      session_key,
-                      max(decision_time) AS decided_at,
-                      argMax(ine_check_performed, latest_key) AS checked,
-                      argMax(ine_result_state, latest_key) AS state,
-                      argMax(ifNull(toInt16(ine_face_match_percentage), -1), latest_key) AS percentage
-                  FROM ine_audit.decision_facts
-                  WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-                  GROUP BY session_key
-                  HAVING decided_at <= $__toTime_ms AND checked
+                  ${latestCheck([state, 'argMax(ifNull(toInt16(ine_face_match_percentage), -1), latest_key) AS percentage'])}
               )
               WHERE state = 'completed' AND percentage >= 0
               GROUP BY band
@@ -198,15 +153,7 @@ export const faceMatchDashboard = () =>
               countIf(state = 'provider_failure') AS provider_failure,
               countIf(state = 'not_completed') AS not_completed
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(ine_check_performed, latest_key) AS checked,
-                  argMax(ine_result_state, latest_key) AS state
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND checked
+              ${latestCheck([state])}
           )
           GROUP BY time
           ORDER BY time
@@ -231,19 +178,7 @@ export const faceMatchDashboard = () =>
               if(face_match = 1, 'true', 'false') AS face_match,
               percentage AS face_match_percentage
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(ine_check_performed, latest_key) AS checked,
-                  any(session_id) AS session_id,
-                  argMax(integration, latest_key) AS latest_integration,
-                  argMax(ifNull(toInt8(ine_face_match), -1), latest_key) AS face_match,
-                  argMax(ifNull(toInt16(ine_face_match_percentage), -1), latest_key) AS percentage,
-                  argMax(ifNull(toInt8(ine_inconsistent), -1), latest_key) AS inconsistent
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND checked
+              ${latestCheck(['any(session_id) AS session_id', 'argMax(integration, latest_key) AS latest_integration', faceMatch, 'argMax(ifNull(toInt16(ine_face_match_percentage), -1), latest_key) AS percentage', 'argMax(ifNull(toInt8(ine_inconsistent), -1), latest_key) AS inconsistent'])}
           )
           WHERE inconsistent = 1
           ORDER BY decided_at DESC

@@ -1,5 +1,29 @@
+import { latestDecision } from './latest-decision.js';
 import { auditDashboard, byIntegration, sql } from './dashboard.js';
 import { barchart, stat, timeseries, fixedColor } from './panels.js';
+
+/** Sessions whose latest decision is `status`, over those with a conclusive one. */
+const shareOfConclusive = (status: string, alias: string) => sql`
+  WITH (SELECT groupArray(status) FROM ine_audit.decision_statuses WHERE conclusive) AS conclusive
+  SELECT countIf(status = '${status}') / nullIf(countIf(has(conclusive, status)), 0) AS ${alias}
+  FROM (
+      ${latestDecision(['argMax(status, latest_key) AS status'])}
+  )
+`;
+
+/** The ten most frequent reason codes, with their labels, of sessions whose latest decision is `status`. */
+const topReasons = (status: string) => sql`
+  SELECT
+      if(l.reason_code = 0, 'no reason code', concat(toString(l.reason_code), ' · ', if(r.label = '', 'unknown code', r.label))) AS reason,
+      count() AS sessions
+  FROM (
+      ${latestDecision(['argMax(status, latest_key) AS status', 'argMax(ifNull(reason_code, 0), latest_key) AS reason_code'], `status = '${status}'`)}
+  ) AS l
+  LEFT ANY JOIN ine_audit.reason_codes AS r ON r.code = l.reason_code
+  GROUP BY reason
+  ORDER BY sessions DESC, reason
+  LIMIT 10
+`;
 
 export const outcomesDashboard = () =>
   auditDashboard({
@@ -18,13 +42,7 @@ export const outcomesDashboard = () =>
         sql: sql`
           SELECT count() AS sessions
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms
+              ${latestDecision([])}
           )
         `,
       }),
@@ -38,20 +56,7 @@ export const outcomesDashboard = () =>
         decimals: 1,
         min: 0,
         max: 1,
-        sql: sql`
-          WITH (SELECT groupArray(status) FROM ine_audit.decision_statuses WHERE conclusive) AS conclusive
-          SELECT countIf(status = 'approved') / nullIf(countIf(has(conclusive, status)), 0) AS approval_rate
-          FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(status, latest_key) AS status
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms
-          )
-        `,
+        sql: shareOfConclusive('approved', 'approval_rate'),
       }),
       stat({
         id: 3,
@@ -63,20 +68,7 @@ export const outcomesDashboard = () =>
         decimals: 1,
         min: 0,
         max: 1,
-        sql: sql`
-          WITH (SELECT groupArray(status) FROM ine_audit.decision_statuses WHERE conclusive) AS conclusive
-          SELECT countIf(status = 'declined') / nullIf(countIf(has(conclusive, status)), 0) AS decline_rate
-          FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(status, latest_key) AS status
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms
-          )
-        `,
+        sql: shareOfConclusive('declined', 'decline_rate'),
       }),
       stat({
         id: 4,
@@ -88,14 +80,7 @@ export const outcomesDashboard = () =>
           WITH (SELECT groupArray(status) FROM ine_audit.decision_statuses WHERE conclusive) AS conclusive
           SELECT countIf(NOT has(conclusive, status)) AS pending
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(status, latest_key) AS status
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms
+              ${latestDecision(['argMax(status, latest_key) AS status'])}
           )
         `,
       }),
@@ -124,14 +109,7 @@ export const outcomesDashboard = () =>
               countIf(status = 'expired') / countIf(has(conclusive, status)) AS expired,
               countIf(status = 'abandoned') / countIf(has(conclusive, status)) AS abandoned
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(status, latest_key) AS status
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms
+              ${latestDecision(['argMax(status, latest_key) AS status'])}
           )
           GROUP BY time
           HAVING countIf(has(conclusive, status)) > 0
@@ -154,14 +132,7 @@ export const outcomesDashboard = () =>
               countIf(status = 'resubmission_requested') / count() AS resubmission_requested,
               countIf(status = 'review') / count() AS review
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(status, latest_key) AS status
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms
+              ${latestDecision(['argMax(status, latest_key) AS status'])}
           )
           GROUP BY time
           ORDER BY time
@@ -179,14 +150,7 @@ export const outcomesDashboard = () =>
               concat(toString(l.code), ' · ', if(c.label = '', 'unknown code', c.label)) AS decision_code,
               count() AS sessions
           FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(code, latest_key) AS code
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms
+              ${latestDecision(['argMax(code, latest_key) AS code'])}
           ) AS l
           LEFT ANY JOIN ine_audit.status_codes AS c ON c.code = l.code
           GROUP BY decision_code
@@ -200,26 +164,7 @@ export const outcomesDashboard = () =>
         at: [8, 14, 8, 9],
         unit: 'short',
         style: 'top',
-        sql: sql`
-          SELECT
-              if(l.reason_code = 0, 'no reason code', concat(toString(l.reason_code), ' · ', if(r.label = '', 'unknown code', r.label))) AS reason,
-              count() AS sessions
-          FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(status, latest_key) AS status,
-                  argMax(ifNull(reason_code, 0), latest_key) AS reason_code
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND status = 'declined'
-          ) AS l
-          LEFT ANY JOIN ine_audit.reason_codes AS r ON r.code = l.reason_code
-          GROUP BY reason
-          ORDER BY sessions DESC, reason
-          LIMIT 10
-        `,
+        sql: topReasons('declined'),
       }),
       barchart({
         id: 9,
@@ -228,26 +173,7 @@ export const outcomesDashboard = () =>
         at: [16, 14, 8, 9],
         unit: 'short',
         style: 'top',
-        sql: sql`
-          SELECT
-              if(l.reason_code = 0, 'no reason code', concat(toString(l.reason_code), ' · ', if(r.label = '', 'unknown code', r.label))) AS reason,
-              count() AS sessions
-          FROM (
-              SELECT
-                  session_key,
-                  max(decision_time) AS decided_at,
-                  argMax(status, latest_key) AS status,
-                  argMax(ifNull(reason_code, 0), latest_key) AS reason_code
-              FROM ine_audit.decision_facts
-              WHERE decision_time >= $__fromTime_ms AND ${byIntegration}
-              GROUP BY session_key
-              HAVING decided_at <= $__toTime_ms AND status = 'resubmission_requested'
-          ) AS l
-          LEFT ANY JOIN ine_audit.reason_codes AS r ON r.code = l.reason_code
-          GROUP BY reason
-          ORDER BY sessions DESC, reason
-          LIMIT 10
-        `,
+        sql: topReasons('resubmission_requested'),
       }),
     ],
   });
