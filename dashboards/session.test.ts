@@ -111,6 +111,9 @@ describe('session investigation dashboard on a seeded session', () => {
         ine_threshold_match: true, ine_inconsistent: false, source: 'webhook', received_at: '2025-06-03 10:30:00.000',
       },
     ]);
+    const columns = Object.keys((await rows('Latest decision (decisions_latest)'))[0]!).join(', ');
+    const view = await client.query({ query: `SELECT ${columns} FROM ine_audit.decisions_latest WHERE session_id = {s:String}`, query_params: { s: session }, format: 'JSON' });
+    expect(await rows('Latest decision (decisions_latest)'), "the view's row").toEqual((await view.json()).data);
   });
 
   it('lists events, the consent, the INE check and its verdict, every decision and every delivery and re-send, in time order', async () => {

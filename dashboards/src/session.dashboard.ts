@@ -53,7 +53,7 @@ export const sessionDashboard = () =>
       table({
         id: 1,
         title: 'Latest decision (decisions_latest)',
-        description: "The session's row in ine_audit.decisions_latest: its latest decision and the INE result it carried. Empty when the session has no decision yet.",
+        description: "The session's row in ine_audit.decisions_latest: its latest decision and the INE result it carried. Empty when the session has no decision yet. Read with that view's own rule from ine_audit.decisions, where the session id is the primary key (the view would order every session first).",
         at: [0, 0, 24, 5],
         unit: 'short',
         overrides: timeColumns('decision_time', 'received_at'),
@@ -62,8 +62,10 @@ export const sessionDashboard = () =>
               session_id, attempt_id, status, code, reason_code, reason, decision_time, integration,
               ine_check_performed, ine_result_state, ine_face_match, ine_face_match_percentage,
               ine_response_status, ine_threshold_match, ine_inconsistent, source, received_at
-          FROM ine_audit.decisions_latest
+          FROM ine_audit.decisions
           WHERE session_id = ${session}
+          ORDER BY decision_time DESC, received_at DESC, decision_id DESC
+          LIMIT 1
         `,
       }),
       table({
