@@ -131,7 +131,10 @@ describe('message templates, rendered by Go text/template over Grafana template 
     expect(text.slice(text.indexOf('Resolved:'))).toContain('Figure: 0.91 (alert level: below 0.8');
   });
 
-  it('carries no `$`, which Grafana provisioning would read as an environment variable', () => {
+  // Grafana's provisioning reader expands environment variables in templates, rule titles and labels
+  // (it keeps annotations and query models raw, so `{{ $values.A.Value }}` and `$__` macros survive).
+  it('carries no `$` where Grafana provisioning would read it as an environment variable', () => {
     expect(group!.template).not.toContain('$');
+    for (const r of rules) expect(JSON.stringify([r.title, (r as unknown as { labels: Labels }).labels]), r.uid).not.toContain('$');
   });
 });
