@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INE_BAND_HALF_WIDTH, INE_MATCH_THRESHOLD } from '../../schemas/thresholds.js';
-import { CatalogError, loadCatalog, parseQueryFile, placeholdersOf } from '../../audits/catalog.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CatalogError, loadCatalog, parseQueryFile, placeholdersOf, queriesDir } from '../../audits/catalog.js';
 import { parseArgv, UsageError } from '../../audits/cli-args.js';
 import { parseCsv, toCsv, toTable } from '../../audits/format.js';
 import { ParamError, parseIsoInstant, parseParams } from '../../audits/params.js';
@@ -49,6 +51,18 @@ describe('audit catalog', () => {
     expect(() => parseParams(cases, { from: '2025-06-01', to: '2025-07-01', ine_band_low: '0' })).toThrow('takes no such option');
     const declared = `${good.replace('SELECT', '-- @param ine_band_low UInt32 required Low\nSELECT')}`.replace('AS n', 'AS n, {ine_band_low:UInt32} AS l');
     expect(() => parseQueryFile(declared, 'sample.sql')).toThrow(/fixed level/);
+  });
+
+  it('describes the band and the match rule with the same figures, in the headers and in audits/README.md', () => {
+    const [low, high, rule] = [INE_MATCH_THRESHOLD - INE_BAND_HALF_WIDTH, INE_MATCH_THRESHOLD + INE_BAND_HALF_WIDTH, INE_MATCH_THRESHOLD];
+    for (const name of ['face-match-cases', 'face-match-summary']) {
+      const { description } = catalog.get(name)!;
+      expect(description, name).toMatch(new RegExp(`${low}(-| and )${high} inclusive`));
+      expect(description, name).toContain(`percentage >= ${rule}`);
+    }
+    const readme = readFileSync(join(queriesDir, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`\`threshold_band\` (${low}–${high} inclusive), \`inconsistent\` (faceMatch disagrees with ≥ ${rule})`);
+    expect(readme).toContain(`${low}–${high} threshold band`);
   });
 
   it.each([
