@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { auditThresholdParams } from '../schemas/thresholds.js';
 
 /**
  * The audit query catalog: one `.sql` file per query in audits/queries, each opening with a comment
@@ -12,6 +13,9 @@ import { fileURLToPath } from 'node:url';
  *   -- @description Free text; lines indented under a tag continue it
  *   -- @param from DateTime64(3, 'UTC') required Start of the period, inclusive
  *   -- @param late_minutes UInt32 optional default 60 Threshold in minutes
+ *
+ * The judging levels (schemas/thresholds.ts) are placeholders too, `{ine_match_threshold:UInt8}`, filled
+ * by the runner from that module: fixed parameters, not options, so the SQL never spells a level.
  */
 
 export const queriesDir = join(dirname(fileURLToPath(import.meta.url)), 'queries');
@@ -34,6 +38,8 @@ export interface AuditQuery {
   title: string;
   description: string;
   params: AuditParam[];
+  /** The levels from schemas/thresholds.ts this query uses, sent with its parameters. */
+  fixed: Record<string, number>;
   /** The whole file, header included: exactly what is sent and what a pack ships. */
   sql: string;
   file: string;
@@ -132,7 +138,13 @@ export function parseQueryFile(sql: string, file: string): AuditQuery {
   } catch (err) {
     throw new CatalogError(`${file}: ${(err as Error).message}`);
   }
+  const fixed: Record<string, number> = {};
   for (const u of used) {
+    if (u.name in auditThresholdParams) {
+      if (u.type !== 'UInt8' || declared.has(u.name)) throw new CatalogError(`${file}: {${u.name}} is a fixed level: use it as {${u.name}:UInt8}, undeclared`);
+      fixed[u.name] = auditThresholdParams[u.name as keyof typeof auditThresholdParams];
+      continue;
+    }
     const p = declared.get(u.name);
     if (!p) throw new CatalogError(`${file}: placeholder {${u.name}:${u.type}} is not declared with @param`);
     if (p.type !== u.type) throw new CatalogError(`${file}: {${u.name}} is declared ${p.type} but used as ${u.type}`);
@@ -142,7 +154,7 @@ export function parseQueryFile(sql: string, file: string): AuditQuery {
   // No ';' at all, not even in a comment or a string: the client appends FORMAT after the text, and the
   // embedded store's admin endpoint refuses any query containing ';' (its one-statement guard).
   if (sql.includes(';')) throw new CatalogError(`${file}: must not contain ';' anywhere`);
-  return { name, title: one('title'), description: one('description'), params, sql, file };
+  return { name, title: one('title'), description: one('description'), params, fixed, sql, file };
 }
 
 export function loadCatalog(dir = queriesDir): Map<string, AuditQuery> {

@@ -81,7 +81,7 @@ function paramSchema(p: AuditParam): z.ZodType<ParamValue | undefined> {
  * CLI option values (strings, keyed by parameter name) → ClickHouse query parameters. Absent optional
  * parameters become NULL, which the SQL reads as "no filter". A `from` must come before its `to`.
  */
-export function parseParams(query: Pick<AuditQuery, 'name' | 'params'>, raw: Record<string, string | undefined>): QueryParams {
+export function parseParams(query: Pick<AuditQuery, 'name' | 'params'> & Partial<Pick<AuditQuery, 'fixed'>>, raw: Record<string, string | undefined>): QueryParams {
   const shape = Object.fromEntries(query.params.map((p) => [p.name, paramSchema(p)]));
   const unknown = Object.keys(raw).filter((k) => raw[k] !== undefined && !(k in shape));
   const issues: string[] = unknown.map((k) => `--${optionName(k)}: ${query.name} takes no such option`);
@@ -92,6 +92,7 @@ export function parseParams(query: Pick<AuditQuery, 'name' | 'params'>, raw: Rec
   if (issues.length) throw new ParamError(issues);
   const values: QueryParams = {};
   for (const p of query.params) values[p.name] = (parsed.data as Record<string, ParamValue | undefined>)[p.name] ?? null;
+  Object.assign(values, query.fixed);
   if (typeof values.from === 'string' && typeof values.to === 'string' && values.from >= values.to) {
     throw new ParamError([`--from must be before --to (the period is [from, to), to exclusive): got ${isoOf(values.from)} .. ${isoOf(values.to)}`]);
   }

@@ -180,10 +180,12 @@ export async function benchDashboards(opts: { scale: number; log: (s: string) =>
     const variableQuery = expandMacros(variableSql(variable), { range: relativeRange(dashboards[0]!, now), intervalMs: 1000, variables: {} });
     figures.push({ name: 'panel_variables_integration_ms', value: Math.round(await timeMs(client, variableQuery, RUNS)), unit: 'ms', baseline: null, ratio: null });
     const options = (await queryRows<{ integration: string }>(client, variableQuery)).map((r) => r.integration);
+    // The session investigation dashboard looks up one session: any stored one.
+    const session = (await queryRows<{ session: string }>(client, 'SELECT any(session_id) AS session FROM ine_audit.decision_facts'))[0]!.session;
     for (const d of dashboards) {
       let baselineTaken = false;
       for (const panel of panelsOf(d)) {
-        const ctx: QueryContext = panelContext(panel, relativeRange(d, now), { integration: { current: [ALL], options } });
+        const ctx: QueryContext = panelContext(panel, relativeRange(d, now), { integration: { current: [ALL], options }, session: { current: session, options: [] } });
         const sql = interpolatePanelQuery(panel.targets[0]!.rawSql, ctx);
         await timeMs(client, sql, 1);
         const value = await timeMs(client, sql, RUNS);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { CLICKHOUSE_PLUGIN_VERSION } from './src/datasource.js';
+import { alertRules } from './src/alert-rules.js';
+import { generatedFiles } from './generate.js';
 import {
   ALL,
   MacroError,
@@ -9,6 +12,9 @@ import {
   expandMacros,
   interpolatePanelQuery,
   interpolateVariables,
+  MACROS_PLUGIN_VERSION,
+  PINNED_QUOTING,
+  UPSTREAM_QUOTING,
   panelIntervalMs,
   parseDuration,
   type QueryContext,
@@ -25,6 +31,7 @@ const ctx = (over: Partial<QueryContext> = {}): QueryContext => ({
     allCustom: { current: [ALL], options: ['acme'], allValue: '.*' },
     none: { current: [], options: ['acme'] },
     quoted: { current: ["o'hara"], options: ["o'hara"] },
+    hostile: { current: "a\\' OR (1=1)*!~", options: [] },
   },
   ...over,
 });
@@ -83,6 +90,75 @@ describe('backend macros (grafana-clickhouse-datasource pkg/macros)', () => {
   });
 });
 
+describe(`the plugin's parsing at the pinned version (${CLICKHOUSE_PLUGIN_VERSION}: macropro v1.0.1)`, () => {
+  it('is the version docker-compose installs', () => {
+    expect(MACROS_PLUGIN_VERSION).toBe(CLICKHOUSE_PLUGIN_VERSION);
+    expect(PINNED_QUOTING).toEqual({ backslashEscape: true, backtickQuote: false, dollarQuote: false });
+  });
+
+  // pkg/macros/macros_test.go at v4.20.0, TestInterpolateBackslashEscapedStringLiterals.
+  it.each([
+    ["select * from foo where msg = 'it\\'s -- fine' and $__fromTime", "select * from foo where msg = 'it\\'s -- fine' and toDateTime(1415792726)"],
+    ["select * from foo where msg = 'a\\'/*x' and $__toTime", "select * from foo where msg = 'a\\'/*x' and toDateTime(1447328726)"],
+    ["select * from foo where msg = 'it''s' and $__fromTime", "select * from foo where msg = 'it''s' and toDateTime(1415792726)"],
+    ["SELECT 'a\\\\' -- $__fromTime\n, $__toTime", `SELECT 'a\\\\' ${' '.repeat(14)}\n, toDateTime(1447328726)`],
+  ])('backslash escapes: %s', (sql, expected) => {
+    expect(expandMacros(sql, ctx())).toBe(expected);
+  });
+
+  // TestInterpolateNestedMacros (#2038, fixed by #2043 in 4.20.0): innermost first.
+  it.each([
+    ['SELECT $__timeInterval_ms($__fromTime_ms)', 'SELECT toStartOfInterval(toDateTime64(fromUnixTimestamp64Milli(1415792726371), 3), INTERVAL 20000 millisecond)'],
+    [
+      'select * from foo where $__timeFilter(coalesce(closed_at, $__toTime))',
+      'select * from foo where coalesce(closed_at, toDateTime(1447328726)) >= toDateTime(1415792726) AND coalesce(closed_at, toDateTime(1447328726)) <= toDateTime(1447328726)',
+    ],
+    ['$__dateTimeFilter($__timeInterval(d), t)', "(toStartOfInterval(toDateTime(d), INTERVAL 20 second) >= toDate('2014-11-12') AND toStartOfInterval(toDateTime(d), INTERVAL 20 second) <= toDate('2015-11-12')) AND (t >= toDateTime(1415792726) AND t <= toDateTime(1447328726))"],
+  ])('nested macros: %s', (sql, expected) => {
+    expect(expandMacros(sql, ctx())).toBe(expected);
+  });
+
+  // TestInterpolateBacktickAndDollarQuotedRegions, added upstream after the 4.20.0 tag (#2045).
+  it.each([
+    [
+      "SELECT `it's` AS x, msg FROM t WHERE msg = 'a--b' AND $__timeFilter(ts)",
+      "SELECT `it's` AS x, msg FROM t WHERE msg = 'a--b' AND ts >= toDateTime(1415792726) AND ts <= toDateTime(1447328726)",
+      // 4.20.0: the apostrophe opens a string up to 'a, then -- blanks the rest of the line, macro included.
+      "SELECT `it's` AS x, msg FROM t WHERE msg = 'a" + ' '.repeat(26),
+    ],
+    ['SELECT `a--b`, `c/*d` FROM t WHERE $__fromTime', 'SELECT `a--b`, `c/*d` FROM t WHERE toDateTime(1415792726)', 'SELECT `a' + ' '.repeat(37)],
+    ['SELECT $doc$a--b$doc$ AS x FROM t WHERE $__toTime', 'SELECT $doc$a--b$doc$ AS x FROM t WHERE toDateTime(1447328726)', 'SELECT $doc$a' + ' '.repeat(36)],
+  ])('backtick and dollar quoting: %s', (sql, upstream, pinned) => {
+    expect(expandMacros(sql, ctx(), UPSTREAM_QUOTING)).toBe(upstream);
+    expect(expandMacros(sql, ctx())).toBe(pinned);
+  });
+
+  it('our panels and alert rules expand the same under both quoting rules, so they do not depend on the fix', () => {
+    const sql = [...generatedFiles()]
+      .filter(([path]) => path.endsWith('.json'))
+      .flatMap(([, text]) => (JSON.parse(text).panels as Array<{ targets: Array<{ rawSql: string }> }>).map((p) => p.targets[0]!.rawSql));
+    const rules = alertRules().map((r) => (r.rule.data[0]!.model as unknown as { rawSql: string }).rawSql);
+    expect(sql.length).toBeGreaterThan(30);
+    for (const q of [...sql, ...rules]) {
+      const variables = interpolateVariables(applyConditionalAll(q, ctx().variables), { ...ctx(), variables: { ...ctx().variables, session: { current: 'x', options: [] } } });
+      expect(expandMacros(variables, ctx(), PINNED_QUOTING)).toBe(expandMacros(variables, ctx(), UPSTREAM_QUOTING));
+    }
+  });
+
+  it.each([
+    ['$__timeFrom(t)', 't >= toDateTime(1415792726)'],
+    ['$__timeTo(t)', 't <= toDateTime(1447328726)'],
+    ["$__timeGroup(t, '5m')", 'toStartOfInterval(toDateTime(t), INTERVAL 300 second)'],
+    ['$__timeGroup(t, 1h30m)', 'toStartOfInterval(toDateTime(t), INTERVAL 5400 second)'],
+  ])('the SDK macros the plugin overrides: %s', (sql, expected) => {
+    expect(expandMacros(sql, ctx())).toBe(expected);
+  });
+
+  it('line comments end at \\r as well as \\n; an unterminated block comment runs to the end', () => {
+    expect(expandMacros('a -- $__fromTime\r$__toTime /* $__fromTime', ctx())).toBe(`a ${' '.repeat('-- $__fromTime'.length)}\rtoDateTime(1447328726) ${' '.repeat('/* $__fromTime'.length)}`);
+  });
+});
+
 describe('$__conditionalAll (plugin frontend)', () => {
   it.each([
     ['all', '1=1'],
@@ -116,6 +192,7 @@ describe('template variables (Grafana templateSrv with the plugin formatter)', (
     ['${single:singlequote}', "'acme'"],
     ['${quoted:singlequote}', "'o\\'hara'"],
     ['${quoted:sqlstring}', "'o''hara'"],
+    ['${hostile:percentencode}', 'a%5C%27%20OR%20%281%3D1%29%2A%21~'],
     ['${quoted:doublequote}', '"o\'hara"'],
     ['$all', "'acme','beta'"],
     ['${all:singlequote}', "'acme','beta'"],

@@ -6,7 +6,27 @@
  *      (multi-value → 'a','b'; single value → raw)                  (templateSrv.replace)
  *   3. the plugin backend's macros                                    (pkg/macros/macros.go)
  * Alert rules skip 1 and 2: Grafana evaluates them in the backend, without dashboard variables.
+ * Followed at the plugin version docker-compose installs (MACROS_PLUGIN_VERSION): grafana/macropro
+ * v1.0.1 with the ClickHouse comment styles of that tag.
  */
+
+import { CLICKHOUSE_PLUGIN_VERSION } from './src/datasource.js';
+
+export const MACROS_PLUGIN_VERSION = CLICKHOUSE_PLUGIN_VERSION;
+
+/**
+ * What macropro's comment stripper treats as quoted (no comment inside). 4.20.0 passes
+ * LineComment | BlockComment | BackslashEscape; backtick identifiers and $tag$ literals were added
+ * upstream the day after (#2045, unreleased at this pin), so at 4.20.0 a `--` inside them is a comment.
+ */
+export interface Quoting {
+  backslashEscape: boolean;
+  backtickQuote: boolean;
+  dollarQuote: boolean;
+}
+export const PINNED_QUOTING: Quoting = { backslashEscape: true, backtickQuote: false, dollarQuote: false };
+/** The plugin's main branch after #2045. */
+export const UPSTREAM_QUOTING: Quoting = { backslashEscape: true, backtickQuote: true, dollarQuote: true };
 
 export const ALL = '$__all';
 
@@ -116,10 +136,15 @@ export function formatValue(value: string | string[], format?: string): string {
       return list.map((v) => `"${v.replace(/"/g, '\\"')}"`).join(',');
     case 'sqlstring':
       return list.map((v) => `'${v.replace(/'/g, "''")}'`).join(',');
+    case 'percentencode':
+      return list.map(encodeURIComponentStrict).join(',');
     default:
       throw new MacroError('unsupported variable format', { format });
   }
 }
+
+/** Grafana's percentencode: RFC 3986, so also ! ' ( ) * are encoded. */
+const encodeURIComponentStrict = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function builtinVariable(name: string, format: string | undefined, ctx: QueryContext): string | undefined {
   const { fromMs, toMs } = ctx.range;
@@ -136,7 +161,8 @@ function builtinVariable(name: string, format: string | undefined, ctx: QueryCon
 }
 
 // ---- 3. Backend macros, parsed like grafana/macropro: comments blanked, longest name first,
-// a name must not continue into [A-Za-z0-9_], arguments split on top-level commas and trimmed.
+// a name must not continue into [A-Za-z0-9_], arguments split on top-level commas and trimmed,
+// macros inside arguments expanded first (innermost-first, plugin #2043).
 
 type Macro = (args: string[], ctx: QueryContext) => string;
 
@@ -160,6 +186,18 @@ const dateTimeFilter: Macro = (args, ctx) => {
   return `(${d} >= ${date(fromMs)} AND ${d} <= ${date(toMs)}) AND (${t} >= ${dateTime(fromMs)} AND ${t} <= ${dateTime(toMs)})`;
 };
 
+/** $__timeGroup(col, 5m): Go's time.ParseDuration units, rounded to whole seconds. */
+const timeGroup: Macro = (args) => {
+  const [col, period] = arity('timeGroup', 2, args);
+  const text = period!.trim().replace(/^['"]+|['"]+$/g, '');
+  const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new MacroError('invalid interval', { macro: '$__timeGroup', period: text });
+  const secs = Math.round(parts.reduce((n, p) => n + Number(p[1]) * unitMs[p[2]!]!, 0) / 1000);
+  if (secs <= 0) throw new MacroError('interval must be positive', { macro: '$__timeGroup', period: text });
+  return `toStartOfInterval(toDateTime(${col!.trim()}), INTERVAL ${secs} second)`;
+};
+
 export const backendMacros: Record<string, Macro> = {
   fromTime: (_, ctx) => dateTime(ctx.range.fromMs),
   toTime: (_, ctx) => dateTime(ctx.range.toMs),
@@ -167,6 +205,9 @@ export const backendMacros: Record<string, Macro> = {
   toTime_ms: (_, ctx) => dateTime64(ctx.range.toMs),
   timeFilter: range('timeFilter', dateTime),
   timeFilter_ms: range('timeFilter_ms', dateTime64),
+  timeFrom: (args, ctx) => `${arity('timeFrom', 1, args)[0]} >= ${dateTime(ctx.range.fromMs)}`,
+  timeTo: (args, ctx) => `${arity('timeTo', 1, args)[0]} <= ${dateTime(ctx.range.toMs)}`,
+  timeGroup,
   dateFilter: range('dateFilter', date),
   dateTimeFilter,
   dt: dateTimeFilter,
@@ -176,14 +217,19 @@ export const backendMacros: Record<string, Macro> = {
   interval_s: (_, ctx) => String(intervalSeconds(ctx)),
 };
 
-export function expandMacros(sql: string, ctx: QueryContext): string {
-  let result = blankComments(sql);
-  const names = Object.keys(backendMacros).sort((a, b) => b.length - a.length || a.localeCompare(b));
-  for (const name of names) result = replaceMacro(result, `$__${name}`, (args) => backendMacros[name]!(args, ctx));
+const macroNames = Object.keys(backendMacros).sort((a, b) => b.length - a.length || a.localeCompare(b));
+
+export function expandMacros(sql: string, ctx: QueryContext, quoting: Quoting = PINNED_QUOTING): string {
+  return expandAll(blankComments(sql, quoting), ctx);
+}
+
+function expandAll(text: string, ctx: QueryContext): string {
+  let result = text;
+  for (const name of macroNames) result = replaceMacro(result, `$__${name}`, (raw) => backendMacros[name]!(splitArgs(expandAll(raw, ctx)), ctx));
   return result;
 }
 
-function replaceMacro(text: string, token: string, expand: (args: string[]) => string): string {
+function replaceMacro(text: string, token: string, expand: (raw: string) => string): string {
   let out = '';
   let rest = text;
   for (let at = rest.indexOf(token); at !== -1; at = rest.indexOf(token)) {
@@ -201,12 +247,12 @@ function replaceMacro(text: string, token: string, expand: (args: string[]) => s
       raw = rest.slice(1, close);
       rest = rest.slice(close + 1);
     }
-    out += expand(splitArgs(raw));
+    out += expand(raw);
   }
   return out + rest;
 }
 
-/** Index after the quoted literal at pos; a doubled quote stays inside it. */
+/** Index after the quoted literal at pos; a doubled quote stays inside it (macropro's scanStringLiteral). */
 function skipQuoted(s: string, pos: number): number {
   for (let j = pos + 1; j < s.length; j++) if (s[j] === s[pos] && s[++j] !== s[pos]) return j;
   return s.length;
@@ -245,10 +291,55 @@ function splitArgs(raw: string): string[] {
   return [...args, text.slice(start).trim()];
 }
 
-/** -- and block comments become spaces of the same length, so a macro inside a comment never runs. */
-export function blankComments(sql: string): string {
-  const pattern = /('(?:[^']|'')*'?|"(?:[^"]|"")*"?)|--[^\r\n]*|\/\*[\s\S]*?(?:\*\/|$)/g;
-  return sql.replace(pattern, (match, literal?: string) => literal ?? ' '.repeat(match.length));
+/** End of the region a quote character opens, under the given quoting rules; -1 when c opens none. */
+function quotedEnd(s: string, i: number, quoting: Quoting): number {
+  const c = s[i]!;
+  if (c === "'" || c === '"' || (c === '`' && quoting.backtickQuote)) {
+    for (let j = i + 1; j < s.length; j++) {
+      if (quoting.backslashEscape && s[j] === '\\') j++;
+      else if (s[j] === c) {
+        if (s[j + 1] !== c) return j + 1;
+        j++;
+      }
+    }
+    return s.length;
+  }
+  if (c === '$' && quoting.dollarQuote) {
+    const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(s.slice(i))?.[0];
+    if (!tag) return -1;
+    const close = s.indexOf(tag, i + tag.length);
+    return close === -1 ? s.length : close + tag.length;
+  }
+  return -1;
+}
+
+/**
+ * -- and block comments become spaces of the same length, so a macro inside a comment never runs;
+ * line comments end at \n or \r, an unterminated block comment runs to the end (macropro StripComments).
+ */
+export function blankComments(sql: string, quoting: Quoting = PINNED_QUOTING): string {
+  let out = '';
+  for (let i = 0; i < sql.length; ) {
+    const end = quotedEnd(sql, i, quoting);
+    if (end !== -1) {
+      out += sql.slice(i, end);
+      i = end;
+    } else if (sql.startsWith('--', i)) {
+      const stop = sql.slice(i).search(/[\r\n]/);
+      const to = stop === -1 ? sql.length : i + stop;
+      out += ' '.repeat(to - i);
+      i = to;
+    } else if (sql.startsWith('/*', i)) {
+      const close = sql.indexOf('*/', i + 2);
+      const to = close === -1 ? sql.length : close + 2;
+      out += ' '.repeat(to - i);
+      i = to;
+    } else {
+      out += sql[i];
+      i++;
+    }
+  }
+  return out;
 }
 
 // ---- Intervals: what Grafana hands a panel as $__interval (before the panel's minimum interval).

@@ -23,7 +23,12 @@ export const objects: Readonly<Record<string, Decision>> = {
   decision_facts: analytics('dashboard pre-aggregate'),
   decision_facts_mv: analytics('materialized view writing decision_facts'),
   session_events: analystOnly('view of session events'),
-  event_rows: analystOnly('what session_events reads'),
+  event_rows: {
+    analyst: 'read',
+    grafana: ['session_id', 'event_id', 'attempt_id', 'integration', 'code', 'action', 'feature', 'source', 'received_at', 'row_version'],
+    operator: 'read',
+    why: 'what session_events reads; grafana reads the event columns of the session timeline, never the pseudonyms',
+  },
   consents: analytics('view of consent records (pseudonyms only); consent_audit reads it'),
   consent_rows: analytics('what consents and consent_audit read'),
   consent_audit: analytics('consent verdict per session'),

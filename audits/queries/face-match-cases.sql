@@ -21,7 +21,7 @@ SELECT
     ine_inconsistent
 FROM ine_audit.decisions
 ARRAY JOIN arrayFilter(x -> x != '', [
-    if(ine_face_match_percentage BETWEEN 80 AND 90, 'threshold_band', ''),
+    if(ine_face_match_percentage BETWEEN {ine_band_low:UInt8} AND {ine_band_high:UInt8}, 'threshold_band', ''),
     if(ine_inconsistent, 'inconsistent', ''),
     if(ine_result_state = 'not_completed', 'not_completed', ''),
     if(ine_result_state = 'provider_failure', 'provider_failure', '')

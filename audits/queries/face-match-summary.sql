@@ -14,7 +14,7 @@ SELECT
     countIf(ine_result_state = 'completed' AND ine_face_match) AS face_match_true,
     countIf(ine_result_state = 'completed' AND NOT ine_face_match) AS face_match_false,
     if(completed = 0, NULL, round(100 * face_match_true / completed, 2)) AS match_rate_pct,
-    countIf(ine_face_match_percentage BETWEEN 80 AND 90) AS threshold_band_80_90,
+    countIf(ine_face_match_percentage BETWEEN {ine_band_low:UInt8} AND {ine_band_high:UInt8}) AS threshold_band_80_90,
     countIf(ine_inconsistent) AS inconsistent,
     countIf(ine_result_state = 'not_completed') AS not_completed,
     countIf(ine_result_state = 'provider_failure') AS provider_failures

@@ -3,8 +3,9 @@ import type { DecisionRow } from '../../schemas/rows.js';
 import { toClickHouseTime } from '../../lib/time.js';
 import type { NormalizeContext } from '../context.js';
 import { decisionIdOf } from '../../pipeline/contract.js';
+import { INE_MATCH_THRESHOLD } from '../../schemas/thresholds.js';
 
-export const FACE_MATCH_THRESHOLD = 85;
+export const FACE_MATCH_THRESHOLD = INE_MATCH_THRESHOLD;
 
 /** Codes per status in Veriff's status table; expired and abandoned share 9104. */
 const expectedCode: Record<string, number> = {

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CatalogError, loadCatalog, parseQueryFile, placeholdersOf } from '../../audits/catalog.js';
+import { INE_BAND_HALF_WIDTH, INE_MATCH_THRESHOLD } from '../../schemas/thresholds.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CatalogError, loadCatalog, parseQueryFile, placeholdersOf, queriesDir } from '../../audits/catalog.js';
 import { parseArgv, UsageError } from '../../audits/cli-args.js';
 import { parseCsv, toCsv, toTable } from '../../audits/format.js';
 import { ParamError, parseIsoInstant, parseParams } from '../../audits/params.js';
@@ -20,7 +23,7 @@ describe('audit catalog', () => {
     expect(q.title.length).toBeGreaterThan(5);
     expect(q.description.length).toBeGreaterThan(40);
     const used = placeholdersOf(q.sql);
-    expect(new Set(used.map((u) => u.name))).toEqual(new Set(q.params.map((p) => p.name)));
+    expect(new Set(used.map((u) => u.name))).toEqual(new Set([...q.params.map((p) => p.name), ...Object.keys(q.fixed)]));
     for (const p of q.params) {
       if (p.name in period) expect([p.type, p.required]).toEqual([period[p.name as keyof typeof period], true]);
       if (p.name === 'integration') expect([p.type, p.required]).toEqual(['Nullable(String)', false]);
@@ -33,12 +36,33 @@ describe('audit catalog', () => {
 
   it('parses a header with continuation lines and defaults', () => {
     expect(parseQueryFile(good, 'sample.sql')).toEqual({
-      name: 'sample', title: 'A sample query', description: 'Some words that continue here.', file: 'sample.sql', sql: good,
+      name: 'sample', title: 'A sample query', description: 'Some words that continue here.', file: 'sample.sql', sql: good, fixed: {},
       params: [
         { name: 'from', type: "DateTime64(3, 'UTC')", required: true, description: 'Start' },
         { name: 'n', type: 'UInt32', required: false, defaultValue: '5', description: 'How many' },
       ],
     });
+  });
+
+  it('fills the judging levels from schemas/thresholds.ts as fixed parameters, never as options', () => {
+    const cases = catalog.get('face-match-cases')!;
+    expect(cases.fixed).toEqual({ ine_band_low: INE_MATCH_THRESHOLD - INE_BAND_HALF_WIDTH, ine_band_high: INE_MATCH_THRESHOLD + INE_BAND_HALF_WIDTH });
+    expect(parseParams(cases, { from: '2025-06-01', to: '2025-07-01' })).toMatchObject({ ine_band_low: 80, ine_band_high: 90 });
+    expect(() => parseParams(cases, { from: '2025-06-01', to: '2025-07-01', ine_band_low: '0' })).toThrow('takes no such option');
+    const declared = `${good.replace('SELECT', '-- @param ine_band_low UInt32 required Low\nSELECT')}`.replace('AS n', 'AS n, {ine_band_low:UInt32} AS l');
+    expect(() => parseQueryFile(declared, 'sample.sql')).toThrow(/fixed level/);
+  });
+
+  it('describes the band and the match rule with the same figures, in the headers and in audits/README.md', () => {
+    const [low, high, rule] = [INE_MATCH_THRESHOLD - INE_BAND_HALF_WIDTH, INE_MATCH_THRESHOLD + INE_BAND_HALF_WIDTH, INE_MATCH_THRESHOLD];
+    for (const name of ['face-match-cases', 'face-match-summary']) {
+      const { description } = catalog.get(name)!;
+      expect(description, name).toMatch(new RegExp(`${low}(-| and )${high} inclusive`));
+      expect(description, name).toContain(`percentage >= ${rule}`);
+    }
+    const readme = readFileSync(join(queriesDir, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`\`threshold_band\` (${low}–${high} inclusive), \`inconsistent\` (faceMatch disagrees with ≥ ${rule})`);
+    expect(readme).toContain(`${low}–${high} threshold band`);
   });
 
   it.each([

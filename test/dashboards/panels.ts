@@ -75,7 +75,7 @@ export function loadAlertRules(): AlertRule[] {
   const dir = join(dashboardsDir, 'provisioning', 'alerting');
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
-    .flatMap((f) => (readYaml(join('provisioning', 'alerting', f)).groups as Array<{ folder: string; rules: AlertRule[] }>).flatMap((g) => g.rules.map((r) => ({ ...r, folder: g.folder }))));
+    .flatMap((f) => ((readYaml(join('provisioning', 'alerting', f)).groups ?? []) as Array<{ folder: string; rules: AlertRule[] }>).flatMap((g) => g.rules.map((r) => ({ ...r, folder: g.folder }))));
 }
 
 export const variableSql = (v: Variable): string => (typeof v.query === 'string' ? v.query : v.query.rawSql);

@@ -55,7 +55,7 @@ export async function resolveServices(): Promise<{ services: TestServices; teard
   }
   if (!clickhouseUrl && docker) {
     const { GenericContainer, Wait } = await import('testcontainers');
-    const container = await new GenericContainer('clickhouse/clickhouse-server:25.8')
+    const container = await new GenericContainer('clickhouse/clickhouse-server:26.7')
       .withExposedPorts(8123)
       .withEnvironment({ CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: 'test', CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT: '1' })
       .withWaitStrategy(Wait.forHttp('/ping', 8123))
