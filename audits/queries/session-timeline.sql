@@ -28,7 +28,7 @@ FROM
            CAST(NULL, 'Nullable(UInt16)'), '', toString(integration),
            '', CAST(NULL, 'Nullable(DateTime64(3, \'UTC\'))'),
            concat('consent_given_at=', ifNull(toString(consent_given_at), ''), ', consent_approved=', ifNull(toString(consent_approved), ''))
-    FROM ine_audit.consent_audit
+    FROM ine_audit.consent_verdicts
     WHERE session_id = {session:String}
     UNION ALL
     SELECT decision_time, 4, 'decision', toString(status),

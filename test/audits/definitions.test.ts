@@ -26,8 +26,8 @@ describe('fast audit queries equal their definitions', () => {
   });
 
   const compareAll = async (label: string) => {
-    expect(fast.map((q) => q.name).sort()).toEqual(['consent-coverage', 'consent-violations', 'period-summary']);
-    for (const query of fast) {
+    expect(fast.map((q) => q.name).sort()).toEqual(['consent-coverage', 'consent-violations', 'period-summary', 'session-timeline']);
+    for (const query of fast.filter((q) => q.name !== 'session-timeline')) {
       for (const scope of [integration, undefined]) {
         const params = parseParams(query, { from: june.from, to: june.to, integration: scope });
         const rows = (await runAudit(run, query, params)).rows;
@@ -35,6 +35,15 @@ describe('fast audit queries equal their definitions', () => {
         expect(rows, `${label}: ${query.name} (${scope ?? 'all'})`).toEqual(defined);
         if (scope) expect(rows.length, `${label}: ${query.name}`).toBeGreaterThan(0);
       }
+    }
+    const timeline = catalog.get('session-timeline')!;
+    const sessions = await run("SELECT DISTINCT session_id FROM ine_audit.decision_rows WHERE integration = {i:String} ORDER BY session_id", { i: integration });
+    expect(sessions.length).toBeGreaterThan(5);
+    for (const { session_id } of sessions) {
+      const params = parseParams(timeline, { session: String(session_id) });
+      const rows = (await runAudit(run, timeline, params)).rows;
+      expect(rows, `${label}: session-timeline ${session_id}`).toEqual((await runAudit(run, { ...timeline, sql: definitionOf(timeline.sql) }, params)).rows);
+      expect(rows.some((r) => r.kind === 'decision')).toBe(true);
     }
   };
 
