@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { definitionOf, loadCatalog } from '../audits/catalog.js';
@@ -27,16 +27,34 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - started, result];
 }
 
+/**
+ * BENCH_AUDITS_DIR keeps the seeded store between runs (seeding 10 M decisions takes minutes): reused
+ * when it holds a seed of the same size, migrated to this release first (new indexes are built then).
+ */
+function storeDir(total: number): { dir: string; seeded: { now: number } | null; keep: boolean } {
+  const kept = process.env.BENCH_AUDITS_DIR;
+  if (!kept) return { dir: mkdtempSync(join(tmpdir(), 'ine-audit-bench-audits-')), seeded: null, keep: false };
+  mkdirSync(kept, { recursive: true });
+  const marker = join(kept, 'seeded.json');
+  const seeded = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { total: number; now: number }) : null;
+  return { dir: kept, seeded: seeded?.total === total ? seeded : null, keep: true };
+}
+
 export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'ine-audit-bench-audits-'));
+  const total = Math.round(10_000_000 * ctx.scale);
+  const { dir, seeded, keep } = storeDir(total);
   const client: ClickHouseClient = createClickHouse({ clickhouse: { url: undefined, user: undefined, password: undefined }, dataDir: dir });
   const figures: Figure[] = [];
+  const packs = mkdtempSync(join(tmpdir(), 'ine-audit-bench-packs-'));
   try {
     await migrate(client);
-    const now = Date.now();
-    const total = Math.round(10_000_000 * ctx.scale);
-    await seedDashboardData(client, total, now, ctx.log);
-    await takeConsentSnapshot(client);
+    const now = seeded?.now ?? Date.now();
+    if (seeded) ctx.log(`reusing the ${total.toLocaleString('en-US')}-decision store in ${dir}`);
+    else {
+      await seedDashboardData(client, total, now, ctx.log);
+      await takeConsentSnapshot(client);
+      if (keep) writeFileSync(join(dir, 'seeded.json'), JSON.stringify({ total, now }));
+    }
     const run = (q: string, p: Record<string, unknown> = {}) => queryRows(client, q, p);
     const year = { from: new Date(now - 365 * 86_400_000).toISOString(), to: new Date(now + 1000).toISOString() };
     const month = { from: new Date(now - 30 * 86_400_000).toISOString(), to: year.to };
@@ -56,7 +74,7 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
     }
     const stream = (q: string, p: Record<string, unknown> = {}) => streamRows(client, q, p);
     for (const [label, period] of [['month', month], ['year', year]] as const) {
-      const out = join(dir, `pack-${label}`);
+      const out = join(packs, `pack-${label}`);
       const [packMs, pack] = await timed(() => buildEvidencePack({ run, stream, catalog, store: 'bench' }, { from: period.from, to: period.to, outDir: out }));
       figures.push(figure(`evidence_pack_${label}_ms`, Math.round(packMs), 'ms', null, { goal: label === 'month' ? '≤ 15,000 ms' : '≤ 60,000 ms', met: packMs <= (label === 'month' ? 15_000 : 60_000), note: `${pack.manifest.queries.reduce((n, q) => n + q.rows, 0)} rows` }));
       const [verifyMs, verified] = await timed(() => verifyPack(out));
@@ -67,6 +85,7 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
     return figures;
   } finally {
     await client.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+    rmSync(packs, { recursive: true, force: true });
   }
 }
