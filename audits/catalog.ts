@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditThresholdParams } from '../schemas/thresholds.js';
@@ -43,14 +43,18 @@ export interface AuditQuery {
   /** The whole file, header included: exactly what is sent and what a pack ships. */
   sql: string;
   file: string;
+  /** The same question over the views, when the query reads a pre-aggregate instead (definitionOf). */
+  definition?: string;
 }
 
 /**
- * A query's definition over the views: the consent audits read consent_verdicts, the same rows as
- * consent_audit kept pre-aggregated. test/audits/definitions.test.ts holds both to the same rows;
- * `npm run bench -- audits` times the definition as the baseline.
+ * A query's definition over the views, what the fast query must equal: a file of the same name in
+ * audits/queries/definitions (queries that read decision_facts, the decisions pre-aggregate), else
+ * the query itself with consent_verdicts read as consent_audit (the same rows, kept pre-aggregated).
+ * test/audits/definitions.test.ts holds each to its definition; `npm run bench -- audits` times the
+ * definition as the baseline. Packs ship the fast query.
  */
-export const definitionOf = (sql: string): string => sql.replaceAll('ine_audit.consent_verdicts', 'ine_audit.consent_audit');
+export const definitionOf = (query: AuditQuery): string => query.definition ?? query.sql.replaceAll('ine_audit.consent_verdicts', 'ine_audit.consent_audit');
 
 export class CatalogError extends Error {
   override name = 'CatalogError';
@@ -161,7 +165,8 @@ export function loadCatalog(dir = queriesDir): Map<string, AuditQuery> {
   const catalog = new Map<string, AuditQuery>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
     const query = parseQueryFile(readFileSync(join(dir, file), 'utf8'), file);
-    catalog.set(query.name, query);
+    const definition = join(dir, 'definitions', file);
+    catalog.set(query.name, existsSync(definition) ? { ...query, definition: readFileSync(definition, 'utf8') } : query);
   }
   return catalog;
 }

@@ -65,7 +65,7 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
       for (const [label, raw] of periods) {
         const params = parseParams(query, raw as Record<string, string>);
         const [ms, result] = await timed(() => runAudit(run, query, params));
-        const definition = definitionOf(query.sql);
+        const definition = definitionOf(query);
         const baseline = definition === query.sql ? ms : await timed(() => runAudit((q, p = {}) => queryRows(client, q, p, { max_execution_time: BASELINE_LIMIT_S }), { ...query, sql: definition }, params)).then(([t]) => t, () => null);
         const goal = query.name === 'session-timeline' ? 200 : label === 'month' ? 1000 : 3000;
         figures.push(figure(`audit_${query.name.replaceAll('-', '_')}_${label}_ms`, Math.round(ms), 'ms', baseline === null ? null : Math.round(baseline), { goal: `≤ ${goal} ms`, met: ms <= goal, note: `${result.rows.length} rows${definition === query.sql ? '; reads the views itself' : ''}` }));
