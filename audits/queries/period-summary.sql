@@ -27,18 +27,29 @@ FROM
 (
     SELECT
         count() AS decisions,
-        uniqExact(x.session_id) AS sessions,
+        uniqExact(x.session_key) AS sessions,
         countIf(x.status = 'approved') AS approved,
         countIf(s.conclusive) AS conclusive_decisions,
         countIf(x.status IN ('review', 'resubmission_requested')) AS pending,
         countIf(x.ine_check_performed) AS ine_checks,
         countIf(x.ine_result_state = 'completed') AS ine_completed,
         countIf(x.ine_result_state = 'completed' AND x.ine_face_match) AS face_match_true
-    FROM ine_audit.decisions AS x
+    FROM
+    (
+        -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key),
+        -- one tuple, so that a NULL of the newest row stays NULL (argMax skips NULL values).
+        SELECT v.1 AS session_key, v.2 AS integration, v.3 AS status, v.4 AS ine_check_performed, v.5 AS ine_result_state, v.6 AS ine_face_match
+        FROM
+        (
+            SELECT argMax((session_key, integration, status, ine_check_performed, ine_result_state, ine_face_match), latest_key) AS v
+            FROM ine_audit.decision_facts
+            WHERE decision_time >= {from:DateTime64(3, 'UTC')}
+              AND decision_time < {to:DateTime64(3, 'UTC')}
+            GROUP BY decision_key
+        )
+    ) AS x
     LEFT JOIN (SELECT status, conclusive FROM ine_audit.decision_statuses FINAL) AS s ON s.status = x.status
-    WHERE x.decision_time >= {from:DateTime64(3, 'UTC')}
-      AND x.decision_time < {to:DateTime64(3, 'UTC')}
-      AND ({integration:Nullable(String)} IS NULL OR x.integration = {integration:Nullable(String)})
+    WHERE ({integration:Nullable(String)} IS NULL OR x.integration = {integration:Nullable(String)})
 ) AS d
 CROSS JOIN
 (

@@ -1,0 +1,50 @@
+-- @name period-summary
+-- @title Headline figures for a period
+-- @description One row. Decisions: distinct decisions with decisionTime in [from, to), approval rate =
+--   approved / conclusive (approved, declined, expired, abandoned), NULL without conclusive decisions.
+--   INE: checks among those decisions, face-match rate = faceMatch true / completed checks. Consent:
+--   sessions whose INE check falls in the period (consent_verdicts: consent_audit's rows, pre-aggregated), how many had an approved consent
+--   before the check, coverage_pct, and violations (missing + refused + after_check).
+-- @param from DateTime64(3, 'UTC') required Start of the period, inclusive
+-- @param to DateTime64(3, 'UTC') required End of the period, exclusive
+-- @param integration Nullable(String) optional Only this integration (all integrations when absent)
+SELECT
+    d.decisions AS decisions,
+    d.sessions AS sessions,
+    d.approved AS approved,
+    d.conclusive_decisions AS conclusive_decisions,
+    d.pending AS pending,
+    if(d.conclusive_decisions = 0, NULL, round(100 * d.approved / d.conclusive_decisions, 2)) AS approval_rate_pct,
+    d.ine_checks AS ine_checks,
+    d.ine_completed AS ine_completed,
+    d.face_match_true AS face_match_true,
+    if(d.ine_completed = 0, NULL, round(100 * d.face_match_true / d.ine_completed, 2)) AS match_rate_pct,
+    c.checked_sessions AS consent_checked_sessions,
+    c.consented AS consented,
+    if(c.checked_sessions = 0, NULL, round(100 * c.consented / c.checked_sessions, 2)) AS coverage_pct,
+    c.checked_sessions - c.consented AS violations
+FROM
+(
+    SELECT
+        count() AS decisions,
+        uniqExact(x.session_id) AS sessions,
+        countIf(x.status = 'approved') AS approved,
+        countIf(s.conclusive) AS conclusive_decisions,
+        countIf(x.status IN ('review', 'resubmission_requested')) AS pending,
+        countIf(x.ine_check_performed) AS ine_checks,
+        countIf(x.ine_result_state = 'completed') AS ine_completed,
+        countIf(x.ine_result_state = 'completed' AND x.ine_face_match) AS face_match_true
+    FROM ine_audit.decisions AS x
+    LEFT JOIN (SELECT status, conclusive FROM ine_audit.decision_statuses FINAL) AS s ON s.status = x.status
+    WHERE x.decision_time >= {from:DateTime64(3, 'UTC')}
+      AND x.decision_time < {to:DateTime64(3, 'UTC')}
+      AND ({integration:Nullable(String)} IS NULL OR x.integration = {integration:Nullable(String)})
+) AS d
+CROSS JOIN
+(
+    SELECT count() AS checked_sessions, countIf(violation = 'none') AS consented
+    FROM ine_audit.consent_audit
+    WHERE ine_checked_at >= {from:DateTime64(3, 'UTC')}
+      AND ine_checked_at < {to:DateTime64(3, 'UTC')}
+      AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})
+) AS c
