@@ -19,7 +19,24 @@ SELECT
     ine_face_match_percentage,
     ine_threshold_match,
     ine_inconsistent
-FROM ine_audit.decisions
+FROM
+(
+    -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key),
+    -- one tuple, so that a NULL of the newest row stays NULL (argMax skips NULL values).
+    SELECT
+        v.1 AS session_id, v.2 AS integration, v.3 AS decision_time, v.4 AS status, v.5 AS ine_check_performed,
+        v.6 AS ine_result_state, v.7 AS ine_face_match, v.8 AS ine_face_match_percentage, v.9 AS ine_inconsistent,
+        -- As the normalizer sets it: the stored percentage is floored, so it meets the rule when the sent one did.
+        CAST(if(ine_face_match_percentage IS NULL, NULL, ine_face_match_percentage >= {ine_match_threshold:UInt8}), 'Nullable(Bool)') AS ine_threshold_match
+    FROM
+    (
+        SELECT argMax((session_id, integration, decision_time, status, ine_check_performed, ine_result_state, ine_face_match, ine_face_match_percentage, ine_inconsistent), latest_key) AS v
+        FROM ine_audit.decision_facts
+        WHERE decision_time >= {from:DateTime64(3, 'UTC')}
+          AND decision_time < {to:DateTime64(3, 'UTC')}
+        GROUP BY decision_key
+    )
+)
 ARRAY JOIN arrayFilter(x -> x != '', [
     if(ine_face_match_percentage BETWEEN {ine_band_low:UInt8} AND {ine_band_high:UInt8}, 'threshold_band', ''),
     if(ine_inconsistent, 'inconsistent', ''),
@@ -27,7 +44,5 @@ ARRAY JOIN arrayFilter(x -> x != '', [
     if(ine_result_state = 'provider_failure', 'provider_failure', '')
 ]) AS case_type
 WHERE ine_check_performed
-  AND decision_time >= {from:DateTime64(3, 'UTC')}
-  AND decision_time < {to:DateTime64(3, 'UTC')}
   AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})
 ORDER BY indexOf(['threshold_band', 'inconsistent', 'not_completed', 'provider_failure'], case_type), decision_time, session_id

@@ -46,7 +46,7 @@ describe('audit catalog', () => {
 
   it('fills the judging levels from schemas/thresholds.ts as fixed parameters, never as options', () => {
     const cases = catalog.get('face-match-cases')!;
-    expect(cases.fixed).toEqual({ ine_band_low: INE_MATCH_THRESHOLD - INE_BAND_HALF_WIDTH, ine_band_high: INE_MATCH_THRESHOLD + INE_BAND_HALF_WIDTH });
+    expect(cases.fixed).toEqual({ ine_match_threshold: INE_MATCH_THRESHOLD, ine_band_low: INE_MATCH_THRESHOLD - INE_BAND_HALF_WIDTH, ine_band_high: INE_MATCH_THRESHOLD + INE_BAND_HALF_WIDTH });
     expect(parseParams(cases, { from: '2025-06-01', to: '2025-07-01' })).toMatchObject({ ine_band_low: 80, ine_band_high: 90 });
     expect(() => parseParams(cases, { from: '2025-06-01', to: '2025-07-01', ine_band_low: '0' })).toThrow('takes no such option');
     const declared = `${good.replace('SELECT', '-- @param ine_band_low UInt32 required Low\nSELECT')}`.replace('AS n', 'AS n, {ine_band_low:UInt32} AS l');
