@@ -18,17 +18,16 @@ SELECT
     countIf(s.conclusive) AS conclusive_decisions,
     if(conclusive_decisions = 0, NULL, round(100 * approved / conclusive_decisions, 2)) AS approval_rate_pct
 FROM (
-    -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key),
-    -- one tuple, so that a NULL of the newest row stays NULL (argMax skips NULL values).
-    SELECT v.1 AS decision_time, v.2 AS integration, v.3 AS status
-    FROM
-    (
-        SELECT argMax((decision_time, integration, status), latest_key) AS v
-        FROM ine_audit.decision_facts
-        WHERE decision_time >= {from:DateTime64(3, 'UTC')}
-          AND decision_time < {to:DateTime64(3, 'UTC')}
-        GROUP BY decision_key
-    )
+    -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key).
+    -- A Nullable column goes as (is NULL, value): argMax alone skips a NULL of the newest row.
+    SELECT
+        argMax(f.decision_time, f.latest_key) AS decision_time,
+        argMax(f.integration, f.latest_key) AS integration,
+        argMax(f.status, f.latest_key) AS status
+    FROM ine_audit.decision_facts AS f
+    WHERE f.decision_time >= {from:DateTime64(3, 'UTC')}
+      AND f.decision_time < {to:DateTime64(3, 'UTC')}
+    GROUP BY f.decision_key
 ) AS d
 LEFT JOIN (SELECT status, conclusive FROM ine_audit.decision_statuses FINAL) AS s ON s.status = d.status
 WHERE ({integration:Nullable(String)} IS NULL OR d.integration = {integration:Nullable(String)})

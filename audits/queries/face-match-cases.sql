@@ -21,20 +21,28 @@ SELECT
     ine_inconsistent
 FROM
 (
-    -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key),
-    -- one tuple, so that a NULL of the newest row stays NULL (argMax skips NULL values).
     SELECT
-        v.1 AS session_id, v.2 AS integration, v.3 AS decision_time, v.4 AS status, v.5 AS ine_check_performed,
-        v.6 AS ine_result_state, v.7 AS ine_face_match, v.8 AS ine_face_match_percentage, v.9 AS ine_inconsistent,
+        session_id, integration, decision_time, status, ine_check_performed, ine_result_state, ine_face_match, ine_face_match_percentage, ine_inconsistent,
         -- As the normalizer sets it: the stored percentage is floored, so it meets the rule when the sent one did.
         CAST(if(ine_face_match_percentage IS NULL, NULL, ine_face_match_percentage >= {ine_match_threshold:UInt8}), 'Nullable(Bool)') AS ine_threshold_match
     FROM
     (
-        SELECT argMax((session_id, integration, decision_time, status, ine_check_performed, ine_result_state, ine_face_match, ine_face_match_percentage, ine_inconsistent), latest_key) AS v
-        FROM ine_audit.decision_facts
-        WHERE decision_time >= {from:DateTime64(3, 'UTC')}
-          AND decision_time < {to:DateTime64(3, 'UTC')}
-        GROUP BY decision_key
+        -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key).
+        -- A Nullable column goes as (is NULL, value): argMax alone skips a NULL of the newest row.
+        SELECT
+            argMax(f.session_id, f.latest_key) AS session_id,
+            argMax(f.integration, f.latest_key) AS integration,
+            argMax(f.decision_time, f.latest_key) AS decision_time,
+            argMax(f.status, f.latest_key) AS status,
+            argMax(f.ine_check_performed, f.latest_key) AS ine_check_performed,
+            argMax(f.ine_result_state, f.latest_key) AS ine_result_state,
+            if(argMax(isNull(f.ine_face_match), f.latest_key), NULL, argMax(assumeNotNull(f.ine_face_match), f.latest_key)) AS ine_face_match,
+            if(argMax(isNull(f.ine_face_match_percentage), f.latest_key), NULL, argMax(assumeNotNull(f.ine_face_match_percentage), f.latest_key)) AS ine_face_match_percentage,
+            if(argMax(isNull(f.ine_inconsistent), f.latest_key), NULL, argMax(assumeNotNull(f.ine_inconsistent), f.latest_key)) AS ine_inconsistent
+        FROM ine_audit.decision_facts AS f
+        WHERE f.decision_time >= {from:DateTime64(3, 'UTC')}
+          AND f.decision_time < {to:DateTime64(3, 'UTC')}
+        GROUP BY f.decision_key
     )
 )
 ARRAY JOIN arrayFilter(x -> x != '', [

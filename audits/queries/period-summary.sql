@@ -36,17 +36,19 @@ FROM
         countIf(x.ine_result_state = 'completed' AND x.ine_face_match) AS face_match_true
     FROM
     (
-        -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key),
-        -- one tuple, so that a NULL of the newest row stays NULL (argMax skips NULL values).
-        SELECT v.1 AS session_key, v.2 AS integration, v.3 AS status, v.4 AS ine_check_performed, v.5 AS ine_result_state, v.6 AS ine_face_match
-        FROM
-        (
-            SELECT argMax((session_key, integration, status, ine_check_performed, ine_result_state, ine_face_match), latest_key) AS v
-            FROM ine_audit.decision_facts
-            WHERE decision_time >= {from:DateTime64(3, 'UTC')}
-              AND decision_time < {to:DateTime64(3, 'UTC')}
-            GROUP BY decision_key
-        )
+        -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key).
+        -- A Nullable column goes as (is NULL, value): argMax alone skips a NULL of the newest row.
+        SELECT
+            argMax(f.session_key, f.latest_key) AS session_key,
+            argMax(f.integration, f.latest_key) AS integration,
+            argMax(f.status, f.latest_key) AS status,
+            argMax(f.ine_check_performed, f.latest_key) AS ine_check_performed,
+            argMax(f.ine_result_state, f.latest_key) AS ine_result_state,
+            if(argMax(isNull(f.ine_face_match), f.latest_key), NULL, argMax(assumeNotNull(f.ine_face_match), f.latest_key)) AS ine_face_match
+        FROM ine_audit.decision_facts AS f
+        WHERE f.decision_time >= {from:DateTime64(3, 'UTC')}
+          AND f.decision_time < {to:DateTime64(3, 'UTC')}
+        GROUP BY f.decision_key
     ) AS x
     LEFT JOIN (SELECT status, conclusive FROM ine_audit.decision_statuses FINAL) AS s ON s.status = x.status
     WHERE ({integration:Nullable(String)} IS NULL OR x.integration = {integration:Nullable(String)})
