@@ -22,6 +22,8 @@ export const objects: Readonly<Record<string, Decision>> = {
   decision_rows: analytics('what decisions and decisions_latest read (pseudonyms, no personal data)'),
   decision_facts: analytics('dashboard pre-aggregate'),
   decision_facts_mv: analytics('materialized view writing decision_facts'),
+  decisions_by_time: analytics('one row per decision under FINAL, in time order: what the decision audits read'),
+  decisions_by_time_mv: analytics('materialized view writing decisions_by_time'),
   session_events: analystOnly('view of session events'),
   event_rows: {
     analyst: 'read',

@@ -18,16 +18,11 @@ SELECT
     countIf(s.conclusive) AS conclusive_decisions,
     if(conclusive_decisions = 0, NULL, round(100 * approved / conclusive_decisions, 2)) AS approval_rate_pct
 FROM (
-    -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key).
-    -- A Nullable column goes as (is NULL, value): argMax alone skips a NULL of the newest row.
-    SELECT
-        argMax(f.decision_time, f.latest_key) AS decision_time,
-        argMax(f.integration, f.latest_key) AS integration,
-        argMax(f.status, f.latest_key) AS status
-    FROM ine_audit.decision_facts AS f
-    WHERE f.decision_time >= {from:DateTime64(3, 'UTC')}
-      AND f.decision_time < {to:DateTime64(3, 'UTC')}
-    GROUP BY f.decision_key
+    -- Distinct decisions as the view gives them: FINAL keeps each decision's newest derivation.
+    SELECT decision_time, integration, status
+    FROM ine_audit.decisions_by_time FINAL
+    WHERE decision_time >= {from:DateTime64(3, 'UTC')}
+      AND decision_time < {to:DateTime64(3, 'UTC')}
 ) AS d
 LEFT JOIN (SELECT status, conclusive FROM ine_audit.decision_statuses FINAL) AS s ON s.status = d.status
 WHERE ({integration:Nullable(String)} IS NULL OR d.integration = {integration:Nullable(String)})

@@ -27,22 +27,11 @@ FROM
         CAST(if(ine_face_match_percentage IS NULL, NULL, ine_face_match_percentage >= {ine_match_threshold:UInt8}), 'Nullable(Bool)') AS ine_threshold_match
     FROM
     (
-        -- Distinct decisions as the view gives them: per decision, its newest derivation (latest_key).
-        -- A Nullable column goes as (is NULL, value): argMax alone skips a NULL of the newest row.
-        SELECT
-            argMax(f.session_id, f.latest_key) AS session_id,
-            argMax(f.integration, f.latest_key) AS integration,
-            argMax(f.decision_time, f.latest_key) AS decision_time,
-            argMax(f.status, f.latest_key) AS status,
-            argMax(f.ine_check_performed, f.latest_key) AS ine_check_performed,
-            argMax(f.ine_result_state, f.latest_key) AS ine_result_state,
-            if(argMax(isNull(f.ine_face_match), f.latest_key), NULL, argMax(assumeNotNull(f.ine_face_match), f.latest_key)) AS ine_face_match,
-            if(argMax(isNull(f.ine_face_match_percentage), f.latest_key), NULL, argMax(assumeNotNull(f.ine_face_match_percentage), f.latest_key)) AS ine_face_match_percentage,
-            if(argMax(isNull(f.ine_inconsistent), f.latest_key), NULL, argMax(assumeNotNull(f.ine_inconsistent), f.latest_key)) AS ine_inconsistent
-        FROM ine_audit.decision_facts AS f
-        WHERE f.decision_time >= {from:DateTime64(3, 'UTC')}
-          AND f.decision_time < {to:DateTime64(3, 'UTC')}
-        GROUP BY f.decision_key
+        -- Distinct decisions as the view gives them: FINAL keeps each decision's newest derivation.
+        SELECT session_id, integration, decision_time, status, ine_check_performed, ine_result_state, ine_face_match, ine_face_match_percentage, ine_inconsistent
+        FROM ine_audit.decisions_by_time FINAL
+        WHERE decision_time >= {from:DateTime64(3, 'UTC')}
+          AND decision_time < {to:DateTime64(3, 'UTC')}
     )
 )
 ARRAY JOIN arrayFilter(x -> x != '', [
