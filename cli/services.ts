@@ -19,6 +19,7 @@ import { createInlineSink } from '../processors/inline-sink.js';
 import { handleDepsFor } from '../processors/handle.js';
 import { buildAdminApp } from '../admin/admin.app.js';
 import { startDoor, type Door } from '../sqldoor/door.js';
+import { startLedgerSealer } from '../ledger/sealer.js';
 
 export interface Services {
   config: Config;
@@ -111,6 +112,9 @@ export async function startServices(
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
   }
 
+  // The store's owner seals the ledger (with a server, every processor may: one digest per interval wins).
+  const stopSealer = client ? startLedgerSealer({ client, config, log }) : null;
+
   let door: Door | null = null;
   if (client && isEmbedded(config)) {
     door = await startDoor({ config, client, log });
@@ -127,6 +131,7 @@ export async function startServices(
   stops.push(['http', async () => http?.close()]);
   stops.push(['processor', async () => processorStop?.()]);
   stops.push(['batcher', async () => batcher?.flush()]);
+  stops.push(['ledger', async () => stopSealer?.()]);
   stops.push(['kafka', async () => bus?.disconnect()]);
   stops.push(['admin', async () => admin?.close()]);
   stops.push(['clickhouse', async () => {

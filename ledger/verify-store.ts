@@ -1,0 +1,122 @@
+import type { ClickHouseClient } from '../lib/clickhouse.js';
+import { DATABASE } from '../lib/clickhouse.js';
+import type { LedgerKey } from './keys.js';
+import { firstCopy, msOfIso, type StoredDigest } from './store.js';
+import { verifyStretch, type ChainStretch, type DeliveryFacts, type Finding, type LeafCopy } from './verify.js';
+
+/** Loads the chain in stretches of CHUNK digests (memory stays bounded at any size) and verifies each. */
+
+export type Run = <T = Record<string, unknown>>(query: string, params?: Record<string, unknown>) => Promise<T[]>;
+
+const CHUNK = 48;
+const at = (param: string) => `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
+const digestColumns = `seq, toUnixTimestamp64Milli(interval_start) AS start_ms, toUnixTimestamp64Milli(interval_end) AS end_ms, leaf_count,
+  merkle_root, previous_digest_hash, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, key_id, digest_hash, signature, seal_id`;
+const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
+/** Times come as text aliased apart from their column, so a WHERE on the column never reads the alias. */
+const withReceivedAt = <T extends { received_text: string }>({ received_text, ...r }: T) => ({ ...r, received_at: received_text });
+
+type DigestRow = Record<string, unknown>;
+const toDigest = (r: DigestRow): StoredDigest => ({
+  seq: Number(r.seq), interval_start: iso(r.start_ms), interval_end: iso(r.end_ms), leaf_count: Number(r.leaf_count), merkle_root: String(r.merkle_root),
+  previous_digest_hash: String(r.previous_digest_hash), sealed_at: iso(r.sealed_ms), key_id: String(r.key_id), digest_hash: String(r.digest_hash),
+  signature: String(r.signature), seal_id: String(r.seal_id),
+});
+
+export interface VerifyStoreOptions {
+  fromMs?: number;
+  toMs?: number;
+  lateWindowMs: number;
+  rawRetentionDays: number;
+}
+
+export interface VerifyStoreResult {
+  digests: number;
+  leaves: number;
+  findings: Finding[];
+}
+
+const sealedMembers = `SELECT delivery_id FROM ${DATABASE}.ledger_members WHERE seal_id IN {seals:Array(String)}`;
+
+async function loadStretch(run: Run, digests: StoredDigest[], loMs: number, hiMs: number, lateWindowMs: number) {
+  const seals = digests.map((d) => d.seal_id);
+  const members = new Map<string, Array<{ delivery_id: string; leaf_hash: string }>>();
+  for (const m of await run<{ seal_id: string; delivery_id: string; leaf_hash: string }>(`SELECT seal_id, delivery_id, leaf_hash FROM ${DATABASE}.ledger_members WHERE seal_id IN {seals:Array(String)}`, { seals })) {
+    (members.get(m.seal_id) ?? members.set(m.seal_id, []).get(m.seal_id)!).push({ delivery_id: m.delivery_id, leaf_hash: m.leaf_hash });
+  }
+  const leafColumns = 'delivery_id, kind, integration, session_id, body_sha256, toString(received_at) AS received_text';
+  const leaves = new Map<string, LeafCopy[]>();
+  const copies = (await run<Omit<LeafCopy, 'received_at'> & { received_text: string; inserted_ms: string }>(
+    `SELECT ${leafColumns}, toUnixTimestamp64Milli(inserted_at) AS inserted_ms FROM ${DATABASE}.ledger_leaves
+     WHERE inserted_at >= ${at('lo')} AND inserted_at < ${at('hi')} AND delivery_id IN (${sealedMembers}) ORDER BY inserted_at`,
+    { seals, lo: loMs, hi: hiMs },
+  )).map(withReceivedAt);
+  for (const c of copies) (leaves.get(c.delivery_id) ?? leaves.set(c.delivery_id, []).get(c.delivery_id)!).push({ ...c, inserted_ms: Number(c.inserted_ms) });
+  const deliveries = new Map((await run<Omit<DeliveryFacts, 'received_at'> & { received_text: string }>(
+    `SELECT delivery_id, kind, integration, session_id, toString(received_at) AS received_text FROM ${DATABASE}.deliveries FINAL WHERE delivery_id IN (${sealedMembers})`, { seals },
+  )).map((d) => [d.delivery_id, withReceivedAt(d)]));
+  const raw = new Map((await run<{ delivery_id: string; stored_sha256: string; intact: number | boolean }>(
+    `SELECT delivery_id, any(body_sha256) AS stored_sha256, min(lower(hex(SHA256(body))) = body_sha256) AS intact
+     FROM ${DATABASE}.raw_payloads WHERE delivery_id IN (${sealedMembers}) GROUP BY delivery_id`, { seals },
+  )).map((r) => [r.delivery_id, { body_sha256: r.stored_sha256, intact: Boolean(Number(r.intact)) }]));
+  return { members, leaves, deliveries, raw, lateWindowMs };
+}
+
+/** Leaves that reached ClickHouse in [lo, hi) in no written digest, and delivery rows received then without any leaf. */
+async function loadLoose(run: Run, loMs: number, hiMs: number, lateWindowMs: number) {
+  const unsealed = (await run<LeafCopy & { inserted_ms: string }>(
+    `SELECT delivery_id, first.1 AS kind, first.2 AS integration, first.3 AS session_id, first.4 AS body_sha256, first.5 AS received_at, inserted_ms FROM (
+     SELECT delivery_id, ${firstCopy} AS first, toUnixTimestamp64Milli(min(inserted_at)) AS inserted_ms
+     FROM ${DATABASE}.ledger_leaves WHERE inserted_at >= ${at('lo')} AND inserted_at < ${at('hi')}
+       AND delivery_id NOT IN (SELECT delivery_id FROM ${DATABASE}.ledger_members
+                               WHERE delivery_id IN (SELECT delivery_id FROM ${DATABASE}.ledger_leaves WHERE inserted_at >= ${at('lo')} AND inserted_at < ${at('hi')})
+                                 AND seal_id IN (SELECT seal_id FROM ${DATABASE}.ledger_digests))
+     GROUP BY delivery_id) ORDER BY inserted_ms, delivery_id`,
+    { lo: loMs, hi: hiMs },
+  )).map((l) => ({ ...l, inserted_ms: Number(l.inserted_ms) }));
+  const leaflessDeliveries = (await run<Omit<DeliveryFacts, 'received_at'> & { received_text: string }>(
+    `SELECT delivery_id, kind, integration, session_id, toString(received_at) AS received_text FROM ${DATABASE}.deliveries FINAL
+     WHERE received_at >= ${at('lo')} AND received_at < ${at('hi')}
+       AND delivery_id NOT IN (SELECT delivery_id FROM ${DATABASE}.ledger_leaves WHERE inserted_at >= ${at('since')})
+     ORDER BY received_at, delivery_id`,
+    { lo: loMs, hi: hiMs, since: loMs - lateWindowMs },
+  )).map(withReceivedAt);
+  return { unsealed, leaflessDeliveries };
+}
+
+async function erasureReceipts(run: Run): Promise<Map<string, string>> {
+  const rows = await run<{ erasure_id: string; delivery_ids: string[] }>(`SELECT erasure_id, delivery_ids FROM ${DATABASE}.erasures ORDER BY at`);
+  const by = new Map<string, string>();
+  for (const r of rows) for (const id of r.delivery_ids) by.set(id, r.erasure_id);
+  return by;
+}
+
+/** Recomputes every digest meeting [from, to) from the stored rows: signatures, links, leaves, delivery rows, raw copies. */
+export async function verifyStore(run: Run, key: Pick<LedgerKey, 'publicKey' | 'keyId'>, options: VerifyStoreOptions): Promise<VerifyStoreResult> {
+  const fromMs = options.fromMs ?? 0;
+  const toMs = options.toMs ?? 8_000_000_000_000;
+  const all = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests
+    WHERE interval_end > ${at('from')} AND interval_start < ${at('to')} ORDER BY interval_start, seq`, { from: fromMs, to: toMs })).map(toDigest);
+  const [last] = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests ORDER BY interval_start DESC LIMIT 1`)).map(toDigest);
+  const erasedBy = await erasureReceipts(run);
+  const findings: Finding[] = [];
+  let before: StoredDigest | null = null;
+  if (all.length) {
+    [before = null] = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests WHERE interval_start < ${at('start')} ORDER BY interval_start DESC LIMIT 1`, { start: msOfIso(all[0]!.interval_start) })).map(toDigest);
+  }
+  let leaves = 0;
+  const base = { erasedBy, rawExpiredBeforeMs: Date.now() - options.rawRetentionDays * 86_400_000, lastSealedStartMs: last ? msOfIso(last.interval_start) : 0, publicKey: key.publicKey, keyId: key.keyId };
+  for (let i = 0; i === 0 || i < all.length; i += CHUNK) {
+    const digests = all.slice(i, i + CHUNK);
+    const lo = i === 0 ? fromMs : msOfIso(digests[0]!.interval_start);
+    const hi = i + CHUNK >= all.length ? toMs : msOfIso(digests.at(-1)!.interval_end);
+    const firstSeq = digests[0]?.seq ?? 0;
+    const stretch = digests.length ? await loadStretch(run, digests, firstSeq === 0 ? 0 : lo - options.lateWindowMs, hi, options.lateWindowMs) : { members: new Map(), leaves: new Map(), deliveries: new Map(), raw: new Map() };
+    const loose = await loadLoose(run, lo, hi, options.lateWindowMs);
+    const s: ChainStretch = { ...base, ...stretch, ...loose, digests, before };
+    findings.push(...verifyStretch(s));
+    leaves += [...stretch.members.values()].reduce((n, m) => n + m.length, 0);
+    before = digests.at(-1) ?? before;
+  }
+  return { digests: all.length, leaves, findings };
+}
