@@ -9,6 +9,7 @@ import { runAudit } from '../audits/runner.js';
 import { isEmbedded } from '../lib/clickhouse.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { openReadOnly } from './admin-client.js';
+import { LedgerUsageError, ledgerKeyText, verifyStoreCommand } from '../ledger/commands.js';
 
 /*
  * npm run audit -- list [--format json]
@@ -24,6 +25,8 @@ const usage = `usage:
   npm run audit -- session-timeline --session <session id> [--format table|csv|json]
   npm run audit -- report --from <ISO> --to <ISO> [--integration <name>] --out <new folder>
   npm run audit -- verify <pack folder> [--fingerprint <sha256 of SHA256SUMS>]
+  npm run audit -- verify-store [--from <ISO> --to <ISO>]     (the signed ledger against the stored rows)
+  npm run audit -- ledger-key                                 (the ledger's public key, PEM)
 The period is [from, to): --from 2025-06-01 --to 2025-07-01 is June 2025 (UTC). Instants need an offset (Z, -06:00).`;
 
 function formatOf(options: Map<string, string>): Format {
@@ -140,12 +143,25 @@ export async function main(argv: string[]): Promise<number> {
     if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (command === 'list') return listCommand(catalog, options), 0;
     if (command === 'report') return await reportCommand(catalog, options), 0;
+    if (command === 'ledger-key') return process.stdout.write(ledgerKeyText(loadConfig())), 0;
+    if (command === 'verify-store') {
+      const range = { from: take(options, 'from'), to: take(options, 'to') };
+      if (options.size) throw new UsageError(`verify-store takes no option --${[...options.keys()][0]}`);
+      // The operator: verifying raw copies reads raw_payloads (hashes only leave the store).
+      const config = loadConfig();
+      const db = await openReadOnly(config, 'operator');
+      try {
+        return await verifyStoreCommand(db.run, config, range, (line) => process.stdout.write(`${line}\n`));
+      } finally {
+        await db.close();
+      }
+    }
     const query = catalog.get(command);
     if (!query) throw new UsageError(`unknown command or query "${command}" (see: npm run audit -- list)`);
     await queryCommand(query, options);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ParamError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ParamError || err instanceof ConfigError || err instanceof LedgerUsageError) {
       process.stderr.write(`${err.message}\n\n${usage}\n`);
       return 2;
     }

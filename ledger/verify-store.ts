@@ -6,7 +6,9 @@ import { verifyStretch, type ChainStretch, type DeliveryFacts, type Finding, typ
 
 /** Loads the chain in stretches of CHUNK digests (memory stays bounded at any size) and verifies each. */
 
-export type Run = <T = Record<string, unknown>>(query: string, params?: Record<string, unknown>) => Promise<T[]>;
+type Run = <T = Record<string, unknown>>(query: string, params?: Record<string, unknown>) => Promise<T[]>;
+/** What the CLIs' SQL clients and queryRows both are. */
+export type RunRows = (query: string, params?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>>;
 
 const CHUNK = 48;
 const at = (param: string) => `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
@@ -92,7 +94,8 @@ async function erasureReceipts(run: Run): Promise<Map<string, string>> {
 }
 
 /** Recomputes every digest meeting [from, to) from the stored rows: signatures, links, leaves, delivery rows, raw copies. */
-export async function verifyStore(run: Run, key: Pick<LedgerKey, 'publicKey' | 'keyId'>, options: VerifyStoreOptions): Promise<VerifyStoreResult> {
+export async function verifyStore(runRows: RunRows, key: Pick<LedgerKey, 'publicKey' | 'keyId'>, options: VerifyStoreOptions): Promise<VerifyStoreResult> {
+  const run: Run = (query, params) => runRows(query, params) as never;
   const fromMs = options.fromMs ?? 0;
   const toMs = options.toMs ?? 8_000_000_000_000;
   const all = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests

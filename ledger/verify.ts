@@ -118,7 +118,7 @@ export function verifyStretch(s: ChainStretch): Finding[] {
     }
     previous = d;
   }
-  findings.push(...unsealedFindings(s, gaps));
+  findings.push(...unsealedFindings({ ...s, leaflessDeliveries: s.leaflessDeliveries.filter((d) => !seen.has(d.delivery_id)) }, gaps));
   return findings;
 }
 
@@ -141,6 +141,7 @@ function unsealedFindings(s: ChainStretch, gaps: Array<{ from: number; to: numbe
       : { kind: 'unsealed', interval, what: `delivery ${leaf.delivery_id} waits for the next digest` });
   }
   for (const [finding, n] of inGap) finding.what += ` (${n} leaves there are in no digest)`;
+  // A sealed delivery whose leaf is gone is already named as a removed leaf.
   for (const row of s.leaflessDeliveries) out.push({ kind: 'tampered', interval: `[${row.received_at}]`, what: `delivery row added: delivery ${row.delivery_id} is in deliveries but has no leaf` });
   return out;
 }

@@ -1,0 +1,37 @@
+import type { Config } from '../lib/config.js';
+import { parseIsoInstant } from '../audits/params.js';
+import { loadLedgerKey } from './keys.js';
+import { verifyStore, type RunRows } from './verify-store.js';
+
+/** `npm run audit -- verify-store` and `-- ledger-key`: what they print, apart from cli/audit.ts's wiring. */
+
+export class LedgerUsageError extends Error {
+  override name = 'LedgerUsageError';
+}
+
+function instantOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseIsoInstant(text);
+  } catch (err) {
+    throw new LedgerUsageError(`--${name}: ${(err as Error).message}`);
+  }
+}
+
+export const ledgerKeyText = (config: Config): string => loadLedgerKey(config, { create: false }).publicKeyPem;
+
+/** Prints one line per finding; exit code 0 when nothing is tampered, 1 otherwise. */
+export async function verifyStoreCommand(run: RunRows, config: Config, range: { from?: string; to?: string }, out: (line: string) => void): Promise<number> {
+  const fromMs = instantOption('from', range.from);
+  const toMs = instantOption('to', range.to);
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new LedgerUsageError('--from must be before --to');
+  const key = loadLedgerKey(config, { create: false });
+  const started = performance.now();
+  const result = await verifyStore(run, key, { fromMs, toMs, lateWindowMs: config.ledger.lateWindowMs, rawRetentionDays: config.rawRetentionDays });
+  const count = (kind: string) => result.findings.filter((f) => f.kind === kind).length;
+  for (const f of result.findings) out(`${f.kind === 'tampered' ? 'TAMPERED' : f.kind === 'erased' ? 'ERASED' : 'UNSEALED'} ${f.interval}: ${f.what}`);
+  const summary = `${result.digests} digests, ${result.leaves} sealed leaves, ${count('erased')} raw copies erased with a receipt, ${count('unsealed')} leaves awaiting their digest (${Math.round(performance.now() - started)} ms; key ${key.keyId.slice(0, 16)}…)`;
+  const tampered = count('tampered');
+  out(tampered ? `FAILED: ${tampered} finding${tampered === 1 ? '' : 's'}; ${summary}` : `OK: ${summary}`);
+  return tampered ? 1 : 0;
+}
