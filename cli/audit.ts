@@ -9,7 +9,7 @@ import { runAudit } from '../audits/runner.js';
 import { isEmbedded } from '../lib/clickhouse.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { openReadOnly } from './admin-client.js';
-import { LedgerUsageError, ledgerKeyText, verifyStoreCommand } from '../ledger/commands.js';
+import { LedgerUsageError, ledgerKeyText, packLedgerKey, verifyStoreCommand } from '../ledger/commands.js';
 
 /*
  * npm run audit -- list [--format json]
@@ -106,7 +106,8 @@ async function reportCommand(catalog: Map<string, AuditQuery>, options: Map<stri
   if (!from || !to) throw new UsageError('report needs --from and --to');
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) throw new UsageError(`${out} exists and is not an empty folder`);
   reportParams(catalog, { from, to, integration });
-  const pack = await withStore((db, config) => buildEvidencePack({ run: db.run, stream: db.stream, catalog, store: storeLabel(config, db.via) }, { from, to, integration, outDir: out }));
+  const pack = await withStore((db, config) => buildEvidencePack({ run: db.run, stream: db.stream, catalog, store: storeLabel(config, db.via), ledger: packLedgerKey(config) }, { from, to, integration, outDir: out }));
+  if (!pack.manifest.ledger) process.stdout.write('no ledger key here (LEDGER_SIGNING_KEY or DATA_DIR): the pack carries no ledger digests\n');
   const rows = pack.manifest.queries.map((q) => `  ${q.name.padEnd(26)} ${String(q.rows).padStart(7)} rows`).join('\n');
   process.stdout.write(`evidence pack written to ${out}\n  period [${pack.manifest.period.from}, ${pack.manifest.period.to})\n${rows}\n` +
     `fingerprint (sha256 of SHA256SUMS): ${pack.fingerprint}\nRecord the fingerprint with the hand-over; check later with: npm run audit -- verify ${out} --fingerprint ${pack.fingerprint}\n`);

@@ -1,6 +1,6 @@
 import type { Config } from '../lib/config.js';
 import { parseIsoInstant } from '../audits/params.js';
-import { loadLedgerKey } from './keys.js';
+import { LedgerKeyError, loadLedgerKey } from './keys.js';
 import { verifyStore, type RunRows } from './verify-store.js';
 
 /** `npm run audit -- verify-store` and `-- ledger-key`: what they print, apart from cli/audit.ts's wiring. */
@@ -19,6 +19,16 @@ function instantOption(name: string, text: string | undefined): number | undefin
 }
 
 export const ledgerKeyText = (config: Config): string => loadLedgerKey(config, { create: false }).publicKeyPem;
+
+/** What an evidence pack needs of the ledger, or undefined where no key exists (a store that never sealed). */
+export function packLedgerKey(config: Config): { publicKeyPem: string; lateWindowMs: number } | undefined {
+  try {
+    return { publicKeyPem: loadLedgerKey(config, { create: false }).publicKeyPem, lateWindowMs: config.ledger.lateWindowMs };
+  } catch (err) {
+    if (err instanceof LedgerKeyError && !config.ledger.signingKey) return undefined;
+    throw err;
+  }
+}
 
 /** Prints one line per finding; exit code 0 when nothing is tampered, 1 otherwise. */
 export async function verifyStoreCommand(run: RunRows, config: Config, range: { from?: string; to?: string }, out: (line: string) => void): Promise<number> {

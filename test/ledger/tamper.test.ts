@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { queryRows, type ClickHouseClient } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
-import { createLogger } from '../../lib/logger.js';
 import { withLocalSecrets } from '../../lib/local-secrets.js';
-import { loadLedgerKey, type LedgerKey } from '../../ledger/keys.js';
 import { verifyStore } from '../../ledger/verify-store.js';
-import { startDoor, type Door } from '../../sqldoor/door.js';
-import { testClickHouse, testDataDir } from '../helpers/clickhouse.js';
-import { cliRun } from './support-cli.js';
+import type { LedgerKey } from '../../ledger/keys.js';
+import type { Door } from '../../sqldoor/door.js';
+import { testClickHouse } from '../helpers/clickhouse.js';
+import { cliAgainstTestStore, cliRun } from './support-cli.js';
 import { fastSeal, nextInterval, run, sealThrough, seedSessions } from './support.js';
 
 /*
@@ -24,17 +20,13 @@ describe('npm run audit -- verify-store: tamper drills', () => {
   let env: Record<string, string>;
   let door: Door | null = null;
 
+  let stop: () => Promise<void>;
+
   beforeAll(async () => {
     client = await testClickHouse();
-    const clickhouseUrl = inject('services')?.clickhouseUrl ?? null;
-    const dataDir = clickhouseUrl ? mkdtempSync(join(tmpdir(), 'ine-audit-ledger-')) : testDataDir();
-    env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), DATA_DIR: dataDir, LOG_LEVEL: 'silent', LEDGER_LATE_WINDOW_MS: String(fastSeal.lateWindowMs) };
-    if (clickhouseUrl) env.CLICKHOUSE_URL = clickhouseUrl;
-    const config = withLocalSecrets(loadConfig(env), { integrations: false });
-    key = loadLedgerKey(config, { create: true });
-    if (!clickhouseUrl) door = await startDoor({ config, client, log: createLogger('silent'), port: 0 });
+    ({ env, key, door, stop } = await cliAgainstTestStore(client, { LEDGER_LATE_WINDOW_MS: String(fastSeal.lateWindowMs) }));
   });
-  afterAll(async () => door?.stop());
+  afterAll(async () => stop());
 
   /** Two sessions (6 deliveries) in an interval of their own, sealed along with the two intervals after it. */
   async function sealedStretch() {
