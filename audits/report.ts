@@ -22,11 +22,12 @@ export const reportQueryNames = [
   'duplicate-deliveries',
   'late-deliveries',
   'rejected-requests',
+  'erasure-receipts',
 ] as const;
 export type ReportQueryName = (typeof reportQueryNames)[number];
 
 /** Queries that list sessions or deliveries: millions of rows over a year, streamed to their CSV. */
-const listings = new Set<ReportQueryName>(['consent-violations', 'face-match-cases', 'duplicate-deliveries', 'late-deliveries', 'rejected-requests']);
+const listings = new Set<ReportQueryName>(['consent-violations', 'face-match-cases', 'duplicate-deliveries', 'late-deliveries', 'rejected-requests', 'erasure-receipts']);
 /** The HTML shows a listing's first rows with the count and points to the CSV for the rest. */
 export const htmlRowLimit = 1000;
 /** CSV lines per chunk written, so a listing costs neither a write per row nor its whole size in memory. */

@@ -20,6 +20,7 @@ import { handleDepsFor } from '../processors/handle.js';
 import { buildAdminApp } from '../admin/admin.app.js';
 import { startDoor, type Door } from '../sqldoor/door.js';
 import { startLedgerSealer } from '../ledger/sealer.js';
+import { erasureDeps, eraseRoute } from '../erasure/service.js';
 
 export interface Services {
   config: Config;
@@ -122,7 +123,9 @@ export async function startServices(
   }
 
   const ingestApp = roles.ingest ? http : null;
-  const admin = await buildAdminApp({ token: config.adminToken!, log, metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept });
+  // The owner of the embedded store erases for `npm run erase` (nobody else may write chdb).
+  const routes = client && isEmbedded(config) ? (app: FastifyInstance) => eraseRoute(app, erasureDeps(client, config)) : undefined;
+  const admin = await buildAdminApp({ token: config.adminToken!, log, metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept, routes });
   services.adminUrl = await admin.listen({ host: config.adminHost, port: config.adminPort });
   if (client && isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
 

@@ -27,6 +27,13 @@ export interface KafkaBus {
 
 export type { Consumer, EachBatchPayload };
 
+/** Raw bodies in Kafka expire (erasure receipts say when): retention, and segments no longer than an hour so it applies on time. */
+export const segmentMsFor = (retentionHours: number): number => Math.min(retentionHours, 1) * 3_600_000;
+export const topicRetention = (hours: number) => [
+  { name: 'retention.ms', value: String(hours * 3_600_000) },
+  { name: 'segment.ms', value: String(segmentMsFor(hours)) },
+];
+
 export interface PartitionLag {
   topic: string;
   partition: number;
@@ -120,7 +127,7 @@ export function createKafkaBus(config: Config, log: Logger): KafkaBus {
           const existing = new Set(await a.listTopics());
           const missing = topics.filter((t) => !existing.has(t));
           if (missing.length > 0) {
-            await a.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor })) });
+            await a.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor, configEntries: topicRetention(config.kafkaRetentionHours) })) });
             log.info({ topics: missing }, 'topics created');
           }
           const { topics: meta } = await a.fetchTopicMetadata({ topics });
