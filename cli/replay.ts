@@ -5,6 +5,7 @@ import { decodeUtf8 } from '../ingest/body.js';
 import type { AcceptedMessage, PayloadKind } from '../schemas/messages.js';
 import { payloadContracts, validatePayload } from '../schemas/payloads.js';
 import { openIntake, type Intake } from './intake.js';
+import { erasedInRange, quarantineErasures } from '../erasure/replay-note.js';
 
 /**
  * npm run replay -- --quarantined          re-validate quarantined bodies; those that now pass enter the normal path once
@@ -55,7 +56,9 @@ async function replayQuarantined(intake: Intake): Promise<void> {
     });
   }
   await acceptAll(intake, passing);
-  console.log(JSON.stringify({ quarantined: rows.length, replayed: passing.length, stillInvalid }));
+  const erased = await quarantineErasures(intake.query!);
+  if (erased.bodies) console.log(`skipped ${erased.bodies} quarantined bodies removed by ${erased.receipts} erasure receipts`);
+  console.log(JSON.stringify({ quarantined: rows.length, replayed: passing.length, stillInvalid, erasedSkipped: erased.bodies }));
 }
 
 async function rederive(intake: Intake, from: string, to: string): Promise<void> {
@@ -84,7 +87,10 @@ async function rederive(intake: Intake, from: string, to: string): Promise<void>
     const last = rows[rows.length - 1]!;
     after = { at: last.received_text, id: last.delivery_id };
   }
-  console.log(JSON.stringify({ rederived: counts, from, to }));
+  // Erased raw copies are gone from raw_payloads, so the loop never saw them; say how many and by which receipts.
+  const erased = await erasedInRange(intake.query!, from, to);
+  if (erased.deliveries) console.log(`skipped ${erased.deliveries} erased deliveries (receipts ${erased.receipts.join(', ')}): their normalized rows stay as they are`);
+  console.log(JSON.stringify({ rederived: counts, from, to, erasedSkipped: erased.deliveries }));
 }
 
 if (values.quarantined === Boolean(values.from || values.to) || (!values.quarantined && !(values.from && values.to)) || !Number.isInteger(page) || page < 1) {

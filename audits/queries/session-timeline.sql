@@ -4,7 +4,7 @@
 --   detail gives the capture channel and consent text version),
 --   the INE check with its consent verdict (at = check time), decisions (at = decisionTime) and every
 --   accepted delivery of the session (at = received, repeated deliveries show as extra rows), and every
---   erasure receipt naming the session (at = when it ran; detail gives the receipt and the rows removed). Built from
+--   erasure receipt naming the session (at = when it ran, detail gives the receipt and the rows removed). Built from
 --   the analytics tables only: no raw payloads, no personal data. Rejected requests cannot be listed
 --   here: rejection_log never stores bodies, so it holds no session id.
 -- @param session String required The Veriff verification session id
