@@ -33,7 +33,7 @@ export interface Receipt {
   at: string;
   requested_by: string;
   run_by: string;
-  reason: string;
+  request_reason: string;
   scope: Subject['scope'];
   subject: string;
   full: boolean;
@@ -92,7 +92,7 @@ export async function erase(deps: ErasureDeps, request: ErasureRequest): Promise
   const { plan, params, deliveryIds, lastCopyMs } = await planErasure(deps.client, subject, request.full);
   const now = deps.now?.() ?? Date.now();
   const receipt: Receipt = {
-    erasure_id: randomUUID(), at: new Date(now).toISOString(), requested_by: request.requestedBy, run_by: request.runBy, reason: request.reason,
+    erasure_id: randomUUID(), at: new Date(now).toISOString(), requested_by: request.requestedBy, run_by: request.runBy, request_reason: request.reason,
     scope: subject.scope, subject: subject.subject, full: request.full, session_ids: subject.sessionIds,
     delivery_ids: plan.find((p) => p.table === 'raw_payloads')!.rows > 0 ? deliveryIds : [],
     removed: plan.filter((p) => p.rows > 0).map((p) => `${p.table}: ${p.what}`),

@@ -1,12 +1,13 @@
 -- One receipt per data-subject erasure (npm run erase). What was removed is counted per table; the
--- subject is a session id or a person pseudonym, never the identifier the request named.
+-- subject is a session id or a person pseudonym, never the identifier the request named. (request_reason,
+-- not reason: the SQL door refuses a query naming a column outside a role's grant, and timelines name decisions' reason.)
 CREATE TABLE IF NOT EXISTS ine_audit.erasures
 (
     erasure_id String,
     at DateTime64(3, 'UTC'),
     requested_by String,
     run_by String,
-    reason String,
+    request_reason String,
     scope LowCardinality(String),
     subject String,
     full Bool,
