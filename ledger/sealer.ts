@@ -25,7 +25,7 @@ export const intervalEndOf = (startMs: number, intervalMs: number): number => Ma
  * Members are written first, the digest last: a crash in between leaves orphan members the next
  * attempt ignores. Two sealers racing for one interval both write; ClickHouse keeps one digest.
  */
-export async function sealNext(client: ClickHouseClient, key: LedgerKey, options: SealOptions): Promise<SealResult> {
+export async function sealNext(client: ClickHouseClient, key: LedgerKey, options: SealOptions, onMembersWritten?: (sealId: string, leaves: number) => void): Promise<SealResult> {
   const previous = await lastDigest(client);
   const startMs = previous ? msOfIso(previous.interval_end) : await firstLeafMs(client).then((t) => (t === null ? null : Math.floor(t / options.intervalMs) * options.intervalMs));
   if (startMs === null) return { outcome: 'empty' };
@@ -38,6 +38,7 @@ export async function sealNext(client: ClickHouseClient, key: LedgerKey, options
   const members = leaves.map((l) => ({ delivery_id: l.delivery_id, leaf_hash: leafHash(l) }));
   const sealId = randomUUID();
   await insertMembers(client, sealId, members);
+  onMembersWritten?.(sealId, members.length);
   const signed = signDigest({
     seq: previous ? previous.seq + 1 : 0,
     interval_start: new Date(startMs).toISOString(),
@@ -56,10 +57,10 @@ export async function sealNext(client: ClickHouseClient, key: LedgerKey, options
 }
 
 /** Seals every interval that is due, oldest first (catching up after downtime). */
-export async function sealDue(client: ClickHouseClient, key: LedgerKey, options: SealOptions, onSealed?: (r: SealResult) => void): Promise<number> {
+export async function sealDue(client: ClickHouseClient, key: LedgerKey, options: SealOptions, onSealed?: (r: SealResult) => void, onMembersWritten?: (sealId: string, leaves: number) => void): Promise<number> {
   let sealed = 0;
   for (;;) {
-    const result = await sealNext(client, key, options);
+    const result = await sealNext(client, key, options, onMembersWritten);
     if (result.outcome === 'not_due' || result.outcome === 'empty') return sealed;
     if (result.outcome === 'sealed') sealed++;
     onSealed?.(result);
@@ -83,7 +84,7 @@ export function startLedgerSealer(deps: { client: ClickHouseClient; config: Conf
     round = sealDue(client, key, options, (r) => {
       if (r.outcome === 'sealed') log.info({ seq: r.digest.seq, intervalStart: r.digest.interval_start, leaves: r.digest.leaf_count }, 'ledger interval sealed');
       else if (r.outcome === 'lost') log.info({ seq: r.digest.seq, intervalStart: r.digest.interval_start }, 'ledger interval sealed by another process');
-    })
+    }, (sealId, leaves) => log.debug({ sealId, leaves }, 'ledger members written, digest next'))
       .then(() => undefined, (err: unknown) => log.warn({ err }, 'ledger sealing failed, retrying at the next check'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, config.ledger.checkMs).unref();

@@ -79,7 +79,7 @@ const envSchema = z.object({
 
   // The signed ledger (ledger/): a PEM or the path of one; generated into DATA_DIR when unset.
   LEDGER_SIGNING_KEY: z.string().min(1).optional(),
-  LEDGER_INTERVAL_MS: intFromEnv(3_600_000, 1000),
+  LEDGER_INTERVAL_MS: intFromEnv(3_600_000, 100),
   // An interval is sealed this long after it ends, so inserts in flight at its end are in it.
   LEDGER_SEAL_GRACE_MS: intFromEnv(60_000, 0),
   LEDGER_SEAL_CHECK_MS: intFromEnv(60_000, 100),
