@@ -10,7 +10,7 @@ import { createClickHouse, queryRows, streamRows, type ClickHouseClient } from '
 import { migrate } from '../lib/migrate.js';
 import { takeConsentSnapshot } from '../test/dashboards/consent-verdicts.js';
 import { seedDashboardData } from './dashboards.bench.js';
-import { figure, type BenchContext, type Figure } from './lib.js';
+import { figure, timed, type BenchContext, type Figure } from './lib.js';
 
 /**
  * The read side at volume: every audit query over one month and over twelve months of the dashboards
@@ -20,12 +20,6 @@ import { figure, type BenchContext, type Figure } from './lib.js';
  * and `verify` of a year's pack, with this process's peak RSS.
  */
 const BASELINE_LIMIT_S = 120;
-
-async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
-  const started = performance.now();
-  const result = await work();
-  return [performance.now() - started, result];
-}
 
 export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ine-audit-bench-audits-'));

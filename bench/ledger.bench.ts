@@ -6,7 +6,7 @@ import { migrate } from '../lib/migrate.js';
 import { loadLedgerKey } from '../ledger/keys.js';
 import { sealDue, type SealOptions } from '../ledger/sealer.js';
 import { verifyStore } from '../ledger/verify-store.js';
-import { figure, type BenchContext, type Figure } from './lib.js';
+import { figure, timed, type BenchContext, type Figure } from './lib.js';
 
 /**
  * The ledger at volume (opt-in: `npm run bench -- ledger`): a month of 1 M deliveries × BENCH_SCALE
@@ -36,12 +36,6 @@ async function seedMonth(client: ClickHouseClient, total: number, startMs: numbe
   await client.command({
     query: `INSERT INTO ine_audit.deliveries SELECT delivery_id, kind, concat('record-', delivery_id), session_id, integration, source, received_at, NULL FROM ine_audit.raw_payloads`,
   });
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
-  const started = performance.now();
-  const result = await work();
-  return [performance.now() - started, result];
 }
 
 export async function benchLedger(ctx: BenchContext): Promise<Figure[]> {
