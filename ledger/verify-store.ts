@@ -10,7 +10,9 @@ type Run = <T = Record<string, unknown>>(query: string, params?: Record<string, 
 /** What the CLIs' SQL clients and queryRows both are. */
 export type RunRows = (query: string, params?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>>;
 
-const CHUNK = 48;
+const CHUNK = 96;
+/** Ingest's clock against ClickHouse's: a leaf may carry an insert time this much before its receipt. */
+const CLOCK_SKEW_MS = 300_000;
 const at = (param: string) => `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
 const digestColumns = `seq, toUnixTimestamp64Milli(interval_start) AS start_ms, toUnixTimestamp64Milli(interval_end) AS end_ms, leaf_count,
   merkle_root, previous_digest_hash, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, key_id, digest_hash, signature, seal_id`;
@@ -54,14 +56,42 @@ async function loadStretch(run: Run, digests: StoredDigest[], loMs: number, hiMs
     { seals, lo: loMs, hi: hiMs },
   )).map(withReceivedAt);
   for (const c of copies) (leaves.get(c.delivery_id) ?? leaves.set(c.delivery_id, []).get(c.delivery_id)!).push({ ...c, inserted_ms: Number(c.inserted_ms) });
-  const deliveries = new Map((await run<Omit<DeliveryFacts, 'received_at'> & { received_text: string }>(
-    `SELECT delivery_id, kind, integration, session_id, toString(received_at) AS received_text FROM ${DATABASE}.deliveries FINAL WHERE delivery_id IN (${sealedMembers})`, { seals },
-  )).map((d) => [d.delivery_id, withReceivedAt(d)]));
-  const raw = new Map((await run<{ delivery_id: string; stored_sha256: string; intact: number | boolean }>(
-    `SELECT delivery_id, any(body_sha256) AS stored_sha256, min(lower(hex(SHA256(body))) = body_sha256) AS intact
-     FROM ${DATABASE}.raw_payloads WHERE delivery_id IN (${sealedMembers}) GROUP BY delivery_id`, { seals },
-  )).map((r) => [r.delivery_id, { body_sha256: r.stored_sha256, intact: Boolean(Number(r.intact)) }]));
+  // Delivery rows and raw copies are looked up where their leaves say they were received (partition and
+  // key pruning); ids not found there (a changed received_at, a quarantine replay) are looked up anywhere.
+  const range = { lo: hiMs, hi: loMs };
+  for (const [copy] of leaves.values()) {
+    const ms = Date.parse(`${copy!.received_at.replace(' ', 'T')}Z`);
+    if (ms < range.lo) range.lo = ms;
+    if (ms > range.hi) range.hi = ms;
+  }
+  const deliveryRows = await byDeliveryId<Omit<DeliveryFacts, 'received_at'> & { received_text: string }>(run, seals, range, (where) =>
+    `SELECT DISTINCT delivery_id, kind, integration, session_id, toString(received_at) AS received_text FROM ${DATABASE}.deliveries WHERE ${where}`);
+  const deliveries = new Map<string, DeliveryFacts>();
+  for (const d of deliveryRows.map(withReceivedAt)) {
+    // Copies of a delivery row are alike unless one was changed: keep one that differs from the leaf.
+    const leaf = leaves.get(d.delivery_id)?.[0];
+    const kept = deliveries.get(d.delivery_id);
+    if (!kept || (leaf && (['kind', 'integration', 'session_id', 'received_at'] as const).some((f) => d[f] !== leaf[f]))) deliveries.set(d.delivery_id, d);
+  }
+  const rawRows = await byDeliveryId<{ delivery_id: string; stored_sha256: string; intact: number | boolean }>(run, seals, range, (where) =>
+    `SELECT delivery_id, any(body_sha256) AS stored_sha256, min(lower(hex(SHA256(body))) = body_sha256) AS intact FROM ${DATABASE}.raw_payloads WHERE ${where} GROUP BY delivery_id`);
+  const raw = new Map(rawRows.map((r) => [r.delivery_id, { body_sha256: r.stored_sha256, intact: Boolean(Number(r.intact)) }]));
   return { members, leaves, deliveries, raw, lateWindowMs };
+}
+
+/** Ids a URL parameter may list; beyond that the fallback lookup uses the members subquery itself. */
+const MAX_LISTED_IDS = 500;
+
+async function byDeliveryId<T extends { delivery_id: string }>(run: Run, seals: string[], range: { lo: number; hi: number }, select: (where: string) => string): Promise<T[]> {
+  const members = `delivery_id IN (${sealedMembers})`;
+  const found = await run<T>(select(`received_at >= ${at('lo')} AND received_at <= ${at('hi')} AND ${members}`), { seals, lo: range.lo, hi: range.hi });
+  const ids = new Set(found.map((r) => r.delivery_id));
+  const missing = (await run<{ delivery_id: string }>(sealedMembers, { seals })).map((m) => m.delivery_id).filter((id) => !ids.has(id));
+  if (missing.length === 0) return found;
+  const rest = missing.length <= MAX_LISTED_IDS
+    ? await run<T>(select('delivery_id IN {ids:Array(String)}'), { ids: missing })
+    : await run<T>(select(`${members} AND NOT (received_at >= ${at('lo')} AND received_at <= ${at('hi')})`), { seals, lo: range.lo, hi: range.hi });
+  return [...found, ...rest];
 }
 
 /** Leaves that reached ClickHouse in [lo, hi) in no written digest, and delivery rows received then without any leaf. */
@@ -76,14 +106,20 @@ async function loadLoose(run: Run, loMs: number, hiMs: number, lateWindowMs: num
      GROUP BY delivery_id) ORDER BY inserted_ms, delivery_id`,
     { lo: loMs, hi: hiMs },
   )).map((l) => ({ ...l, inserted_ms: Number(l.inserted_ms) }));
-  const leaflessDeliveries = (await run<Omit<DeliveryFacts, 'received_at'> & { received_text: string }>(
-    `SELECT delivery_id, kind, integration, session_id, toString(received_at) AS received_text FROM ${DATABASE}.deliveries FINAL
+  // A leaf reaches ClickHouse after its delivery was received: look for it from then to lateWindow after, then anywhere.
+  const candidates = (await run<Omit<DeliveryFacts, 'received_at'> & { received_text: string }>(
+    `SELECT DISTINCT delivery_id, kind, integration, session_id, toString(received_at) AS received_text FROM ${DATABASE}.deliveries
      WHERE received_at >= ${at('lo')} AND received_at < ${at('hi')}
-       AND delivery_id NOT IN (SELECT delivery_id FROM ${DATABASE}.ledger_leaves WHERE inserted_at >= ${at('since')})
-     ORDER BY received_at, delivery_id`,
-    { lo: loMs, hi: hiMs, since: loMs - lateWindowMs },
+       AND delivery_id NOT IN (SELECT delivery_id FROM ${DATABASE}.ledger_leaves WHERE inserted_at >= ${at('since')} AND inserted_at < ${at('until')})
+     ORDER BY received_text, delivery_id`,
+    { lo: loMs, hi: hiMs, since: loMs - CLOCK_SKEW_MS, until: hiMs + lateWindowMs },
   )).map(withReceivedAt);
-  return { unsealed, leaflessDeliveries };
+  const listed = candidates.length <= MAX_LISTED_IDS;
+  const withLeaf = candidates.length === 0 ? new Set<string>() : new Set((await run<{ delivery_id: string }>(
+    `SELECT DISTINCT delivery_id FROM ${DATABASE}.ledger_leaves WHERE delivery_id IN ${listed ? '{ids:Array(String)}' : `(SELECT delivery_id FROM ${DATABASE}.deliveries WHERE received_at >= ${at('lo')} AND received_at < ${at('hi')})`}`,
+    listed ? { ids: candidates.map((c) => c.delivery_id) } : { lo: loMs, hi: hiMs },
+  )).map((r) => r.delivery_id));
+  return { unsealed, leaflessDeliveries: candidates.filter((c) => !withLeaf.has(c.delivery_id)) };
 }
 
 async function erasureReceipts(run: Run): Promise<Map<string, string>> {

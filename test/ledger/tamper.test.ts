@@ -61,6 +61,11 @@ describe('npm run audit -- verify-store: tamper drills', () => {
   it.each([
     ['a delivery row deleted', (ids: string[]) => sql('DELETE FROM ine_audit.deliveries WHERE delivery_id = {id:String}', { id: ids[0] }), (ids: string[]) => [new RegExp(`delivery row removed: delivery ${ids[0]} is sealed`)]],
     ['a delivery row altered', (ids: string[]) => sql("ALTER TABLE ine_audit.deliveries UPDATE session_id = 'someone-else' WHERE delivery_id = {id:String}", { id: ids[1] }), (ids: string[]) => [new RegExp(`delivery row changed: delivery ${ids[1]} differs from its sealed leaf in session_id`)]],
+    ['a delivery row moved to another month (deleted and inserted again with another received_at)', async (ids: string[]) => {
+      await sql(`INSERT INTO ine_audit.deliveries SELECT delivery_id, kind, record_id, session_id, integration, source, received_at - INTERVAL 40 DAY, event_time
+                 FROM ine_audit.deliveries WHERE delivery_id = {id:String}`, { id: ids[5] });
+      await sql("DELETE FROM ine_audit.deliveries WHERE delivery_id = {id:String} AND received_at > now64(3) - INTERVAL 1 DAY", { id: ids[5] });
+    }, (ids: string[]) => [new RegExp(`delivery row changed: delivery ${ids[5]} differs from its sealed leaf in received_at`)]],
     ['a leaf altered', (ids: string[]) => sql('ALTER TABLE ine_audit.ledger_leaves UPDATE body_sha256 = repeat(\'0\', 64) WHERE delivery_id = {id:String}', { id: ids[2] }), (ids: string[]) => [new RegExp(`leaf changed: delivery ${ids[2]} no longer hashes`)]],
     ['a raw body altered', (ids: string[]) => sql("ALTER TABLE ine_audit.raw_payloads UPDATE body = concat(body, ' ') WHERE delivery_id = {id:String}", { id: ids[3] }), (ids: string[]) => [new RegExp(`raw copy changed: the body of delivery ${ids[3]}`)]],
     ['a leaf deleted', (ids: string[]) => sql('DELETE FROM ine_audit.ledger_leaves WHERE delivery_id = {id:String}', { id: ids[4] }), (ids: string[]) => [new RegExp(`leaf removed: delivery ${ids[4]} is sealed here`)]],
