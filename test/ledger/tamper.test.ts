@@ -56,6 +56,9 @@ describe('npm run audit -- verify-store: tamper drills', () => {
     const pem = await cliRun('audit', ['ledger-key'], env);
     expect(pem.code).toBe(0);
     expect(pem.stdout).toBe(key.publicKeyPem);
+    const bad = await cliRun('audit', ['verify-store', '--from', '2026-12-03T10:00'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--from: "2026-12-03T10:00" is not an ISO 8601 date .* \(add Z or an offset/);
   });
 
   it.each([
