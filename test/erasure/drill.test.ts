@@ -144,5 +144,7 @@ describe('erasure drill (npm start, npm run erase, npm run audit)', () => {
 
     const replay = await cliRun('replay', ['--from', `${today}T00:00:00Z`, '--to', `${tomorrow}T00:00:00Z`], env);
     expect(replay.stdout, replay.stderr).toMatch(/skipped 9 erased deliveries/);
+    const quarantined = await cliRun('replay', ['--quarantined'], env);
+    expect(quarantined.stdout, quarantined.stderr).toMatch(/skipped 1 quarantined bodies removed by 1 erasure receipts/);
   });
 });
