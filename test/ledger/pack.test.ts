@@ -45,6 +45,17 @@ describe('evidence packs carry the ledger', () => {
     expect(ok.code).toBe(0);
   });
 
+  it('ledger-status (an audit query, through the SQL door as the analyst) counts the sealed intervals, leaves and last seal', async () => {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const status = await cliRun('audit', ['ledger-status', '--from', day(Date.now() - 86_400_000), '--to', day(Date.now() + 86_400_000), '--format', 'json'], ctx.env);
+    expect(status.stderr).toBe('');
+    const [row] = JSON.parse(status.stdout) as Array<Record<string, number | string>>;
+    const sealed = manifest.ledger.digests;
+    expect(Number(row!.intervals_sealed)).toBeGreaterThanOrEqual(sealed.length);
+    expect(Number(row!.leaves_sealed)).toBeGreaterThanOrEqual(sealed.reduce((n, d) => n + d.leaf_count, 0));
+    expect(String(row!.last_sealed_at)).toMatch(/^\d{4}-\d{2}-\d{2} /);
+  });
+
   it('passes the README recipe with the real openssl binary: signature, then the link to the next digest', () => {
     const [first, second] = manifest.ledger.digests;
     // As in the README: openssl pkeyutl -verify -pubin -inkey ledger/public-key.pem -rawin -in <digest>.json -sigfile <digest>.sig
