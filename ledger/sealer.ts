@@ -77,6 +77,8 @@ export function startLedgerSealer(deps: { client: ClickHouseClient; config: Conf
   const key = loadLedgerKey(config, { create: true });
   const options: SealOptions = { intervalMs: config.ledger.intervalMs, graceMs: config.ledger.graceMs, lateWindowMs: config.ledger.lateWindowMs };
   log.info({ keyId: key.keyId, keySource: key.source, intervalMs: options.intervalMs }, 'ledger sealer started');
+  // Processors sharing a server each seal some intervals: with keys of their own, verify-store names every other one's digests.
+  if (config.clickhouse.url && !config.ledger.signingKey) log.warn({ keySource: key.source }, 'LEDGER_SIGNING_KEY is unset with a ClickHouse server: give every processor the same key');
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let round: Promise<void> = Promise.resolve();
