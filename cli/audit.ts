@@ -9,7 +9,7 @@ import { runAudit } from '../audits/runner.js';
 import { isEmbedded } from '../lib/clickhouse.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { openReadOnly } from './admin-client.js';
-import { LedgerUsageError, ledgerKeyText, packLedgerKey, verifyStoreCommand } from '../ledger/commands.js';
+import { isLedgerCommand, ledgerCommand, LedgerUsageError, packLedgerKey } from '../ledger/commands.js';
 
 /*
  * npm run audit -- list [--format json]
@@ -144,19 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (command === 'list') return listCommand(catalog, options), 0;
     if (command === 'report') return await reportCommand(catalog, options), 0;
-    if (command === 'ledger-key') return process.stdout.write(ledgerKeyText(loadConfig())), 0;
-    if (command === 'verify-store') {
-      const range = { from: take(options, 'from'), to: take(options, 'to') };
-      if (options.size) throw new UsageError(`verify-store takes no option --${[...options.keys()][0]}`);
-      // The operator: verifying raw copies reads raw_payloads (hashes only leave the store).
-      const config = loadConfig();
-      const db = await openReadOnly(config, 'operator');
-      try {
-        return await verifyStoreCommand(db.run, config, range, (line) => process.stdout.write(`${line}\n`));
-      } finally {
-        await db.close();
-      }
-    }
+    if (isLedgerCommand(command)) return await ledgerCommand(command, options, { config: loadConfig(), open: openReadOnly, out: (line) => process.stdout.write(line) });
     const query = catalog.get(command);
     if (!query) throw new UsageError(`unknown command or query "${command}" (see: npm run audit -- list)`);
     await queryCommand(query, options);

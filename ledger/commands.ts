@@ -1,5 +1,6 @@
 import type { Config } from '../lib/config.js';
 import { parseIsoInstant } from '../audits/params.js';
+import { takeOption, UsageError } from '../audits/cli-args.js';
 import { LedgerKeyError, loadLedgerKey } from './keys.js';
 import { verifyStore, type RunRows } from './verify-store.js';
 
@@ -18,7 +19,7 @@ function instantOption(name: string, text: string | undefined): number | undefin
   }
 }
 
-export const ledgerKeyText = (config: Config): string => loadLedgerKey(config, { create: false }).publicKeyPem;
+const ledgerKeyText = (config: Config): string => loadLedgerKey(config, { create: false }).publicKeyPem;
 
 /** What an evidence pack needs of the ledger, or undefined where no key exists (a store that never sealed). */
 export function packLedgerKey(config: Config): { publicKeyPem: string; lateWindowMs: number } | undefined {
@@ -30,8 +31,31 @@ export function packLedgerKey(config: Config): { publicKeyPem: string; lateWindo
   }
 }
 
+export const isLedgerCommand = (command: string): command is 'verify-store' | 'ledger-key' => command === 'verify-store' || command === 'ledger-key';
+
+interface LedgerCommandDeps {
+  config: Config;
+  /** The CLIs' way into the store (cli/admin-client.ts openReadOnly). */
+  open: (config: Config, user: 'operator') => Promise<{ run: RunRows; close: () => Promise<void> }>;
+  out: (text: string) => void;
+}
+
+/** `verify-store [--from T --to T]` and `ledger-key`; the exit code. */
+export async function ledgerCommand(command: 'verify-store' | 'ledger-key', options: Map<string, string>, deps: LedgerCommandDeps): Promise<number> {
+  const range = command === 'verify-store' ? { from: takeOption(options, 'from'), to: takeOption(options, 'to') } : {};
+  if (options.size) throw new UsageError(`${command} takes no option --${[...options.keys()][0]}`);
+  if (command === 'ledger-key') return deps.out(ledgerKeyText(deps.config)), 0;
+  // The operator: checking raw copies reads raw_payloads (only hashes leave the store).
+  const db = await deps.open(deps.config, 'operator');
+  try {
+    return await verifyStoreCommand(db.run, deps.config, range, (line) => deps.out(`${line}\n`));
+  } finally {
+    await db.close();
+  }
+}
+
 /** Prints one line per finding; exit code 0 when nothing is tampered, 1 otherwise. */
-export async function verifyStoreCommand(run: RunRows, config: Config, range: { from?: string; to?: string }, out: (line: string) => void): Promise<number> {
+async function verifyStoreCommand(run: RunRows, config: Config, range: { from?: string; to?: string }, out: (line: string) => void): Promise<number> {
   const fromMs = instantOption('from', range.from);
   const toMs = instantOption('to', range.to);
   if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new LedgerUsageError('--from must be before --to');

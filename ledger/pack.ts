@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { canonicalDigest, keyIdOf, type DigestFields } from './digest.js';
 import type { RunRows } from './verify-store.js';
+import { digestColumns, digestFromRow } from './store.js';
 
 /**
  * The ledger in an evidence pack: the public key and, per digest covering the period, its canonical
@@ -24,13 +25,10 @@ export const packLedgerSchema = z.strictObject({
 });
 export type PackLedger = z.infer<typeof packLedgerSchema>;
 
-const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
-
 export async function ledgerPackFiles(run: RunRows, key: { publicKeyPem: string; lateWindowMs: number }, period: { from: string; to: string }) {
   const covers = { from: period.from, to: new Date(Date.parse(period.to) + key.lateWindowMs).toISOString() };
   const rows = await run(
-    `SELECT seq, toUnixTimestamp64Milli(interval_start) AS start_ms, toUnixTimestamp64Milli(interval_end) AS end_ms, leaf_count, merkle_root,
-            previous_digest_hash, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, key_id, signature
+    `SELECT ${digestColumns}
      FROM ine_audit.ledger_digests
      WHERE interval_end > parseDateTime64BestEffort({from:String}, 3, 'UTC') AND interval_start < parseDateTime64BestEffort({to:String}, 3, 'UTC')
      ORDER BY interval_start, seq`,
@@ -38,12 +36,8 @@ export async function ledgerPackFiles(run: RunRows, key: { publicKeyPem: string;
   );
   const files: Array<{ path: string; content: string | Buffer }> = [{ path: PUBLIC_KEY_FILE, content: key.publicKeyPem }];
   const digests: PackLedger['digests'] = [];
-  for (const r of rows) {
-    const fields: DigestFields = {
-      seq: Number(r.seq), interval_start: iso(r.start_ms), interval_end: iso(r.end_ms), leaf_count: Number(r.leaf_count), merkle_root: String(r.merkle_root),
-      previous_digest_hash: String(r.previous_digest_hash), sealed_at: iso(r.sealed_ms), key_id: String(r.key_id),
-    };
-    files.push({ path: digestFile(fields.seq), content: canonicalDigest(fields) }, { path: signatureFile(fields.seq), content: Buffer.from(String(r.signature), 'base64') });
+  for (const fields of rows.map(digestFromRow)) {
+    files.push({ path: digestFile(fields.seq), content: canonicalDigest(fields) }, { path: signatureFile(fields.seq), content: Buffer.from(fields.signature, 'base64') });
     digests.push({ seq: fields.seq, interval_start: fields.interval_start, interval_end: fields.interval_end, leaf_count: fields.leaf_count, file: digestFile(fields.seq), signature: signatureFile(fields.seq) });
   }
   const manifest: PackLedger = { publicKey: PUBLIC_KEY_FILE, keyId: keyIdOf(createPublicKey(key.publicKeyPem)), covers, digests };

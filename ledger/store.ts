@@ -9,15 +9,18 @@ export interface StoredDigest extends SignedDigest {
   seal_id: string;
 }
 
-const isoOfMs = (ms: number | string): string => new Date(Number(ms)).toISOString();
+const isoOfMs = (ms: unknown): string => new Date(Number(ms)).toISOString();
 export const msOfIso = (iso: string): number => Date.parse(iso);
 
-const digestColumns = `seq, toUnixTimestamp64Milli(interval_start) AS start_ms, toUnixTimestamp64Milli(interval_end) AS end_ms, leaf_count,
+/** A digest's columns as every reader selects them (times as epoch ms), and the row they give back. */
+export const digestColumns = `seq, toUnixTimestamp64Milli(interval_start) AS start_ms, toUnixTimestamp64Milli(interval_end) AS end_ms, leaf_count,
   merkle_root, previous_digest_hash, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, key_id, digest_hash, signature, seal_id`;
 
-type DigestRow = Omit<StoredDigest, 'interval_start' | 'interval_end' | 'sealed_at'> & { start_ms: string; end_ms: string; sealed_ms: string };
-const fromRow = ({ start_ms, end_ms, sealed_ms, ...r }: DigestRow): StoredDigest => ({
-  ...r, seq: Number(r.seq), leaf_count: Number(r.leaf_count), interval_start: isoOfMs(start_ms), interval_end: isoOfMs(end_ms), sealed_at: isoOfMs(sealed_ms),
+type DigestRow = Record<string, unknown>;
+export const digestFromRow = (r: DigestRow): StoredDigest => ({
+  seq: Number(r.seq), interval_start: isoOfMs(r.start_ms), interval_end: isoOfMs(r.end_ms), leaf_count: Number(r.leaf_count), merkle_root: String(r.merkle_root),
+  previous_digest_hash: String(r.previous_digest_hash), sealed_at: isoOfMs(r.sealed_ms), key_id: String(r.key_id), digest_hash: String(r.digest_hash),
+  signature: String(r.signature), seal_id: String(r.seal_id),
 });
 
 export async function storeNowMs(client: ClickHouseClient): Promise<number> {
@@ -27,12 +30,12 @@ export async function storeNowMs(client: ClickHouseClient): Promise<number> {
 
 export async function lastDigest(client: ClickHouseClient): Promise<StoredDigest | null> {
   const [row] = await queryRows<DigestRow>(client, `SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests ORDER BY interval_start DESC, seq DESC LIMIT 1`);
-  return row ? fromRow(row) : null;
+  return row ? digestFromRow(row) : null;
 }
 
 export async function digestOfInterval(client: ClickHouseClient, startMs: number): Promise<StoredDigest | null> {
   const [row] = await queryRows<DigestRow>(client, `SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests WHERE interval_start = fromUnixTimestamp64Milli({start:Int64}, 'UTC') ORDER BY sealed_at LIMIT 1`, { start: startMs });
-  return row ? fromRow(row) : null;
+  return row ? digestFromRow(row) : null;
 }
 
 /** Digests whose interval meets [fromMs, toMs), in chain order. */
@@ -44,7 +47,7 @@ export async function digestsBetween(client: ClickHouseClient, fromMs: number, t
      ORDER BY interval_start, seq`,
     { from: fromMs, to: toMs },
   );
-  return rows.map(fromRow);
+  return rows.map(digestFromRow);
 }
 
 /** The time the first leaf reached ClickHouse, or null for an empty ledger. */

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '../lib/clickhouse.js';
 import { DATABASE } from '../lib/clickhouse.js';
 import type { LedgerKey } from './keys.js';
-import { firstCopy, msOfIso, type StoredDigest } from './store.js';
+import { digestColumns, digestFromRow, firstCopy, msOfIso, type StoredDigest } from './store.js';
 import { verifyStretch, type ChainStretch, type DeliveryFacts, type Finding, type LeafCopy } from './verify.js';
 
 /** Loads the chain in stretches of CHUNK digests (memory stays bounded at any size) and verifies each. */
@@ -14,18 +14,10 @@ const CHUNK = 96;
 /** Ingest's clock against ClickHouse's: a leaf may carry an insert time this much before its receipt. */
 const CLOCK_SKEW_MS = 300_000;
 const at = (param: string) => `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
-const digestColumns = `seq, toUnixTimestamp64Milli(interval_start) AS start_ms, toUnixTimestamp64Milli(interval_end) AS end_ms, leaf_count,
-  merkle_root, previous_digest_hash, toUnixTimestamp64Milli(sealed_at) AS sealed_ms, key_id, digest_hash, signature, seal_id`;
-const iso = (ms: unknown) => new Date(Number(ms)).toISOString();
 /** Times come as text aliased apart from their column, so a WHERE on the column never reads the alias. */
 const withReceivedAt = <T extends { received_text: string }>({ received_text, ...r }: T) => ({ ...r, received_at: received_text });
 
 type DigestRow = Record<string, unknown>;
-const toDigest = (r: DigestRow): StoredDigest => ({
-  seq: Number(r.seq), interval_start: iso(r.start_ms), interval_end: iso(r.end_ms), leaf_count: Number(r.leaf_count), merkle_root: String(r.merkle_root),
-  previous_digest_hash: String(r.previous_digest_hash), sealed_at: iso(r.sealed_ms), key_id: String(r.key_id), digest_hash: String(r.digest_hash),
-  signature: String(r.signature), seal_id: String(r.seal_id),
-});
 
 export interface VerifyStoreOptions {
   fromMs?: number;
@@ -135,13 +127,13 @@ export async function verifyStore(runRows: RunRows, key: Pick<LedgerKey, 'public
   const fromMs = options.fromMs ?? 0;
   const toMs = options.toMs ?? 8_000_000_000_000;
   const all = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests
-    WHERE interval_end > ${at('from')} AND interval_start < ${at('to')} ORDER BY interval_start, seq`, { from: fromMs, to: toMs })).map(toDigest);
-  const [last] = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests ORDER BY interval_start DESC LIMIT 1`)).map(toDigest);
+    WHERE interval_end > ${at('from')} AND interval_start < ${at('to')} ORDER BY interval_start, seq`, { from: fromMs, to: toMs })).map(digestFromRow);
+  const [last] = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests ORDER BY interval_start DESC LIMIT 1`)).map(digestFromRow);
   const erasedBy = await erasureReceipts(run);
   const findings: Finding[] = [];
   let before: StoredDigest | null = null;
   if (all.length) {
-    [before = null] = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests WHERE interval_start < ${at('start')} ORDER BY interval_start DESC LIMIT 1`, { start: msOfIso(all[0]!.interval_start) })).map(toDigest);
+    [before = null] = (await run<DigestRow>(`SELECT ${digestColumns} FROM ${DATABASE}.ledger_digests WHERE interval_start < ${at('start')} ORDER BY interval_start DESC LIMIT 1`, { start: msOfIso(all[0]!.interval_start) })).map(digestFromRow);
   }
   let leaves = 0;
   const base = { erasedBy, rawExpiredBeforeMs: Date.now() - options.rawRetentionDays * 86_400_000, lastSealedStartMs: last ? msOfIso(last.interval_start) : 0, publicKey: key.publicKey, keyId: key.keyId };
