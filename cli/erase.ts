@@ -44,7 +44,9 @@ function print({ receipt, plan }: Outcome, dryRun: boolean): void {
   process.stdout.write(`${dryRun ? 'DRY RUN, nothing removed. Would remove' : `Erased, receipt ${receipt.erasure_id}. Removed`} for ${receipt.scope} (${sessions}):\n${lines.join('\n')}\n`);
   process.stdout.write(`Kept: the compliance record (session ids, INE results, consent verdicts, times)${receipt.full ? ', without pseudonyms' : ' and its pseudonyms (--full removes them)'}; the ledger's leaves (hashes, no bodies).\n`);
   process.stdout.write(receipt.kafka_copies_expire_at ? `Kafka copies expire by ${receipt.kafka_copies_expire_at} (KAFKA_RETENTION_HOURS).\n` : 'No Kafka copies (embedded mode).\n');
-  process.stdout.write(`${JSON.stringify(dryRun ? { dryRun: true, ...summary(receipt) } : summary(receipt))}\n`);
+  // A dry run writes no receipt, so it names none.
+  const { erasure_id, ...counts } = summary(receipt);
+  process.stdout.write(`${JSON.stringify(dryRun ? { dryRun: true, ...counts } : { erasure_id, ...counts })}\n`);
 }
 
 const summary = (r: Receipt) => ({ erasure_id: r.erasure_id, scope: r.scope, full: r.full, sessions: r.session_ids.length, deliveries: r.delivery_ids.length, rows_removed: r.rows_removed, kafka_copies_expire_at: r.kafka_copies_expire_at });

@@ -108,6 +108,8 @@ describe('erasure drill (npm start, npm run erase, npm run audit)', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^DRY RUN, nothing removed/);
     expect(dry.stdout).toMatch(/raw_payloads\s+3 rows/);
+    expect(JSON.parse(dry.stdout.trim().split('\n').pop()!)).toMatchObject({ dryRun: true, sessions: 1, deliveries: 3, rows_removed: { raw_payloads: 3 } });
+    expect(dry.stdout).not.toMatch(/erasure_id/);
     expect(await tablesHolding(bySession.values)).toEqual({ raw_payloads: 2 });
 
     const bad = await cliRun('erase', ['--person', 'not-a-curp', '--reason', 'x y z', '--requested-by', 'dpo'], env);
