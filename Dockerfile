@@ -17,6 +17,8 @@ COPY admin ./admin
 COPY sqldoor ./sqldoor
 COPY audits ./audits
 COPY maintenance ./maintenance
+COPY ledger ./ledger
+COPY erasure ./erasure
 COPY cli ./cli
 RUN bash scripts/build.sh dist
 

@@ -21,7 +21,7 @@ const open = new Set(['/healthz', '/metrics', '/openapi.json']);
  * API's OpenAPI document and, in the process that owns the embedded store, `/accept` for import and
  * replay (token-protected). SQL goes through the SQL door (sqldoor/).
  */
-export async function buildAdminApp(deps: { token: string; log: Logger; metrics: Metrics; openApi?: () => unknown; accept?: Sink['accept'] }): Promise<FastifyInstance> {
+export async function buildAdminApp(deps: { token: string; log: Logger; metrics: Metrics; openApi?: () => unknown; accept?: Sink['accept']; routes?: (app: FastifyInstance) => void }): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.log.child({ component: 'admin' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1_048_576 });
   app.addHook('onRequest', async (req, reply) => {
     if (open.has(req.url.split('?')[0]!)) return;
@@ -45,5 +45,6 @@ export async function buildAdminApp(deps: { token: string; log: Logger; metrics:
       return reply.send({ accepted: parsed.data.messages.length });
     });
   }
+  deps.routes?.(app);
   return app;
 }

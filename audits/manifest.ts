@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { csvReader } from './format.js';
+import { packLedgerSchema, verifyPackLedger } from '../ledger/pack.js';
 
 /**
  * Integrity of an evidence pack. manifest.json lists every file with its SHA-256 (and the period,
@@ -41,6 +42,7 @@ export const manifestSchema = z.strictObject({
       rows: z.number().int().nonnegative(),
     }),
   ),
+  ledger: packLedgerSchema.optional(),
   files: z.array(fileEntry),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -230,6 +232,7 @@ export async function verifyPack(dir: string, expectedFingerprint?: string): Pro
     if (!sums.has(MANIFEST)) problems.push({ file: SUMS, problem: 'does not seal manifest.json' });
     if (manifest) await crossCheck(dir, manifest, sums, actual, problems);
   }
+  if (manifest?.ledger) problems.push(...verifyPackLedger(dir, manifest.ledger));
   if (expectedFingerprint !== undefined && expectedFingerprint.toLowerCase() !== fingerprint) {
     problems.push({ file: SUMS, problem: `fingerprint ${fingerprint} is not the recorded ${expectedFingerprint}` });
   }

@@ -6,6 +6,7 @@ import { PACK_FORMAT, writePack, type Manifest, type PackFile } from './manifest
 import { isoOf, parseParams, type QueryParams } from './params.js';
 import { buildReportHtml, type ReportMetric, type ReportModel, type ReportTable } from './report-html.js';
 import { describeQuery, inOrderOf, runAudit, type AuditResult, type Row, type RunQuery, type StreamQuery } from './runner.js';
+import { ledgerPackFiles } from '../ledger/pack.js';
 
 /** The queries an evidence pack runs, in the order the report shows them. */
 export const reportQueryNames = [
@@ -21,11 +22,12 @@ export const reportQueryNames = [
   'duplicate-deliveries',
   'late-deliveries',
   'rejected-requests',
+  'erasure-receipts',
 ] as const;
 export type ReportQueryName = (typeof reportQueryNames)[number];
 
 /** Queries that list sessions or deliveries: millions of rows over a year, streamed to their CSV. */
-const listings = new Set<ReportQueryName>(['consent-violations', 'face-match-cases', 'duplicate-deliveries', 'late-deliveries', 'rejected-requests']);
+const listings = new Set<ReportQueryName>(['consent-violations', 'face-match-cases', 'duplicate-deliveries', 'late-deliveries', 'rejected-requests', 'erasure-receipts']);
 /** The HTML shows a listing's first rows with the count and points to the CSV for the rest. */
 export const htmlRowLimit = 1000;
 /** CSV lines per chunk written, so a listing costs neither a write per row nor its whole size in memory. */
@@ -47,6 +49,8 @@ export interface PackDeps {
   /** Where the data came from, for the manifest (never with credentials). */
   store: string;
   now?: () => Date;
+  /** The ledger's public key: the pack then carries the digests covering its period. */
+  ledger?: { publicKeyPem: string; lateWindowMs: number };
 }
 
 export interface PackResult {
@@ -170,6 +174,8 @@ export async function buildEvidencePack(deps: PackDeps, options: PackOptions): P
     yield buildReportHtml(model);
   }
   files.push({ path: 'report.html', content: reportHtml() });
+  const ledger = deps.ledger ? await ledgerPackFiles(deps.run, deps.ledger, period) : null;
+  if (ledger) files.push(...ledger.files);
   const { manifest, fingerprint } = await writePack(options.outDir, files, () => ({
     format: PACK_FORMAT,
     title,
@@ -182,6 +188,7 @@ export async function buildEvidencePack(deps: PackDeps, options: PackOptions): P
       const r = results.get(name)!;
       return { name, title: r.query.title, sql: sqlPathOf(name), csv: csvPathOf(name), params: r.params, columns: r.columns, rows: r.total };
     }),
+    ...(ledger ? { ledger: ledger.manifest } : {}),
   }));
   return { dir: options.outDir, fingerprint, manifest, results };
 }

@@ -10,7 +10,7 @@ import { createClickHouse, queryRows, streamRows, type ClickHouseClient } from '
 import { migrate } from '../lib/migrate.js';
 import { takeConsentSnapshot } from '../test/dashboards/consent-verdicts.js';
 import { seedDashboardData } from './dashboards.bench.js';
-import { figure, type BenchContext, type Figure } from './lib.js';
+import { figure, timed, type BenchContext, type Figure } from './lib.js';
 
 /**
  * The read side at volume: every audit query over one month and over twelve months of the dashboards
@@ -22,12 +22,6 @@ import { figure, type BenchContext, type Figure } from './lib.js';
 const BASELINE_LIMIT_S = 120;
 /** Every audit query runs under this engine limit: one over it fails, so a figure is also a memory bound. */
 const QUERY_MEMORY_BYTES = 1024 ** 3;
-
-async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
-  const started = performance.now();
-  const result = await work();
-  return [performance.now() - started, result];
-}
 
 /**
  * BENCH_AUDITS_DIR keeps the seeded store between runs (seeding 10 M decisions takes minutes): reused

@@ -35,6 +35,13 @@ export function figure(name: string, value: number, unit: string, baseline: numb
   return { name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: baseline ? round(value / baseline, 3) : null, ...extra };
 }
 
+/** Wall time of some work, in ms, with its result. */
+export async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const result = await work();
+  return [performance.now() - started, result];
+}
+
 /** CPU time a process has used so far (user + system, all its threads), in ms. */
 export const cpuMs = async (pid: number): Promise<number> => (await pidusage(pid)).ctime;
 

@@ -11,6 +11,7 @@ import { benchProcessor } from './processor.bench.js';
 import { benchE2e } from './e2e.bench.js';
 import { benchAudits } from './audits.bench.js';
 import { benchBackfill } from './backfill.bench.js';
+import { benchLedger } from './ledger.bench.js';
 
 /**
  * npm run bench [-- ingest processor e2e backfill dashboards]: every figure next to its baseline,
@@ -77,11 +78,13 @@ try {
     ['dashboards', await dashboards()],
     // Opt-in (`npm run bench -- audits`): its own 10 M-decision store, and chdb holds one store per process.
     ['audits', selected.has('audits') ? benchAudits : null],
+    // Opt-in (`npm run bench -- ledger`): a month of 1 M deliveries sealed hourly and verified.
+    ['ledger', selected.has('ledger') ? benchLedger : null],
   ];
   for (const [name, bench] of benches) {
     if (!want(name)) continue;
     if (!bench) {
-      if (name !== 'audits') skipped.push(`${name}: bench/${name}.bench.ts not there yet`);
+      if (name !== 'audits' && name !== 'ledger') skipped.push(`${name}: bench/${name}.bench.ts not there yet`);
       continue;
     }
     const t0 = Date.now();

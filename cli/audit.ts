@@ -9,6 +9,7 @@ import { runAudit } from '../audits/runner.js';
 import { isEmbedded } from '../lib/clickhouse.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { openReadOnly } from './admin-client.js';
+import { isLedgerCommand, ledgerCommand, LedgerUsageError, packLedgerKey } from './ledger-commands.js';
 
 /*
  * npm run audit -- list [--format json]
@@ -24,6 +25,8 @@ const usage = `usage:
   npm run audit -- session-timeline --session <session id> [--format table|csv|json]
   npm run audit -- report --from <ISO> --to <ISO> [--integration <name>] --out <new folder>
   npm run audit -- verify <pack folder> [--fingerprint <sha256 of SHA256SUMS>]
+  npm run audit -- verify-store [--from <ISO> --to <ISO>]     (the signed ledger against the stored rows)
+  npm run audit -- ledger-key                                 (the ledger's public key, PEM)
 The period is [from, to): --from 2025-06-01 --to 2025-07-01 is June 2025 (UTC). Instants need an offset (Z, -06:00).`;
 
 function formatOf(options: Map<string, string>): Format {
@@ -103,7 +106,8 @@ async function reportCommand(catalog: Map<string, AuditQuery>, options: Map<stri
   if (!from || !to) throw new UsageError('report needs --from and --to');
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) throw new UsageError(`${out} exists and is not an empty folder`);
   reportParams(catalog, { from, to, integration });
-  const pack = await withStore((db, config) => buildEvidencePack({ run: db.run, stream: db.stream, catalog, store: storeLabel(config, db.via) }, { from, to, integration, outDir: out }));
+  const pack = await withStore((db, config) => buildEvidencePack({ run: db.run, stream: db.stream, catalog, store: storeLabel(config, db.via), ledger: packLedgerKey(config) }, { from, to, integration, outDir: out }));
+  if (!pack.manifest.ledger) process.stdout.write('no ledger key here (LEDGER_SIGNING_KEY or DATA_DIR): the pack carries no ledger digests\n');
   const rows = pack.manifest.queries.map((q) => `  ${q.name.padEnd(26)} ${String(q.rows).padStart(7)} rows`).join('\n');
   process.stdout.write(`evidence pack written to ${out}\n  period [${pack.manifest.period.from}, ${pack.manifest.period.to})\n${rows}\n` +
     `fingerprint (sha256 of SHA256SUMS): ${pack.fingerprint}\nRecord the fingerprint with the hand-over; check later with: npm run audit -- verify ${out} --fingerprint ${pack.fingerprint}\n`);
@@ -140,12 +144,13 @@ export async function main(argv: string[]): Promise<number> {
     if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
     if (command === 'list') return listCommand(catalog, options), 0;
     if (command === 'report') return await reportCommand(catalog, options), 0;
+    if (isLedgerCommand(command)) return await ledgerCommand(command, options, { config: loadConfig(), open: openReadOnly, out: (line) => process.stdout.write(line) });
     const query = catalog.get(command);
     if (!query) throw new UsageError(`unknown command or query "${command}" (see: npm run audit -- list)`);
     await queryCommand(query, options);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ParamError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ParamError || err instanceof ConfigError || err instanceof LedgerUsageError) {
       process.stderr.write(`${err.message}\n\n${usage}\n`);
       return 2;
     }

@@ -37,10 +37,9 @@ export async function openIntake(base: Config): Promise<Intake> {
   }
   if (isEmbedded(config) && existsSync(adminFile(config.dataDir))) {
     const { url } = JSON.parse(readFileSync(adminFile(config.dataDir), 'utf8')) as { url: string };
-    const token = readFileSync(join(config.dataDir, 'admin-token'), 'utf8').trim();
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) {
       const post = async (path: string, body: unknown) => {
-        const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': config.adminToken ?? token }, body: JSON.stringify(body) });
+        const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-admin-token': config.adminToken! }, body: JSON.stringify(body) });
         const answer = (await res.json()) as { message?: string };
         if (!res.ok) throw new Error(answer.message ?? `running service answered ${res.status}`);
         return answer;

@@ -6,6 +6,7 @@ import type { AcceptedMessage, PayloadKind } from '../schemas/messages.js';
 import { payloadContracts } from '../pipeline/contract.js';
 import { validatePayload } from '../pipeline/payloads.js';
 import { openIntake, type Intake } from './intake.js';
+import { erasedInRange, quarantineErasures } from '../erasure/replay-note.js';
 
 /**
  * npm run replay -- --quarantined          re-validate quarantined bodies; those that now pass enter the normal path once
@@ -56,7 +57,9 @@ async function replayQuarantined(intake: Intake): Promise<void> {
     });
   }
   await acceptAll(intake, passing);
-  console.log(JSON.stringify({ quarantined: rows.length, replayed: passing.length, stillInvalid }));
+  const erased = await quarantineErasures(intake.query!);
+  if (erased.bodies) console.log(`skipped ${erased.bodies} quarantined bodies removed by ${erased.receipts} erasure receipts`);
+  console.log(JSON.stringify({ quarantined: rows.length, replayed: passing.length, stillInvalid, erasedSkipped: erased.bodies }));
 }
 
 async function rederive(intake: Intake, from: string, to: string): Promise<void> {
@@ -85,7 +88,10 @@ async function rederive(intake: Intake, from: string, to: string): Promise<void>
     const last = rows[rows.length - 1]!;
     after = { at: last.received_text, id: last.delivery_id };
   }
-  console.log(JSON.stringify({ rederived: counts, from, to }));
+  // Erased raw copies are gone from raw_payloads, so the loop never saw them; say how many and by which receipts.
+  const erased = await erasedInRange(intake.query!, from, to);
+  if (erased.deliveries) console.log(`skipped ${erased.deliveries} erased deliveries (receipts ${erased.receipts.join(', ')}): their normalized rows stay as they are`);
+  console.log(JSON.stringify({ rederived: counts, from, to, erasedSkipped: erased.deliveries }));
 }
 
 if (values.quarantined === Boolean(values.from || values.to) || (!values.quarantined && !(values.from && values.to)) || !Number.isInteger(page) || page < 1) {

@@ -12,6 +12,8 @@ import { consentSnapshotJob } from '../maintenance/consent-snapshot.js';
 import { startScheduledWork } from '../maintenance/schedule.js';
 import { compose } from './composition.js';
 import { startDoor, type Door } from '../sqldoor/door.js';
+import { startLedgerSealer } from '../ledger/sealer.js';
+import { erasureDeps, eraseRoute } from '../erasure/service.js';
 
 export interface Services {
   config: Config;
@@ -77,6 +79,9 @@ export async function startServices(
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
   }
 
+  // The store's owner seals the ledger (with a server, every processor may: one digest per interval wins).
+  const stopSealer = client ? startLedgerSealer({ client, config, log }) : null;
+
   let door: Door | null = null;
   if (client && isEmbedded(config)) {
     door = await startDoor({ config, client, log });
@@ -84,7 +89,9 @@ export async function startServices(
   }
 
   const ingestApp = roles.ingest ? http : null;
-  const admin = await buildAdminApp({ token: config.adminToken!, log, metrics: parts.metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept });
+  // The owner of the embedded store erases for `npm run erase` (nobody else may write chdb).
+  const routes = client && isEmbedded(config) ? (app: FastifyInstance) => eraseRoute(app, erasureDeps(client, config)) : undefined;
+  const admin = await buildAdminApp({ token: config.adminToken!, log, metrics: parts.metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept, routes });
   services.adminUrl = await admin.listen({ host: config.adminHost, port: config.adminPort });
   if (client && isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
 
@@ -94,6 +101,7 @@ export async function startServices(
   stops.push(['processor', async () => processorStop?.()]);
   stops.push(['batcher', async () => flushEmbedded?.()]);
   stops.push(['scheduled work', async () => scheduled?.stop()]);
+  stops.push(['ledger', async () => stopSealer?.()]);
   stops.push(['admin', async () => admin?.close()]);
   stops.push(['kafka and clickhouse', async () => {
     await parts.close();

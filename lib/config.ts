@@ -83,6 +83,17 @@ const envSchema = z.object({
 
   PSEUDONYM_PEPPER: z.string().min(16).optional(),
   RAW_RETENTION_DAYS: intFromEnv(90, 1),
+  // Kafka topics created at start-up keep messages this long, so raw bodies there expire (erasure receipts say when).
+  KAFKA_RETENTION_HOURS: intFromEnv(168, 1),
+
+  // The signed ledger (ledger/): a PEM or the path of one; generated into DATA_DIR when unset.
+  LEDGER_SIGNING_KEY: z.string().min(1).optional(),
+  LEDGER_INTERVAL_MS: intFromEnv(3_600_000, 100),
+  // An interval is sealed this long after it ends, so inserts in flight at its end are in it.
+  LEDGER_SEAL_GRACE_MS: intFromEnv(60_000, 0),
+  LEDGER_SEAL_CHECK_MS: intFromEnv(60_000, 100),
+  // How far before an interval a late leaf is still looked for (verify-store reports any older one).
+  LEDGER_LATE_WINDOW_MS: intFromEnv(86_400_000, 1000),
 });
 
 /** Old names that still work for one release; each use is logged as a warning at start. */
@@ -148,6 +159,8 @@ export type Config = Readonly<{
   pseudonymPepper: string | undefined;
   rawRetentionDays: number;
   consentSnapshotIntervalMs: number;
+  kafkaRetentionHours: number;
+  ledger: Readonly<{ signingKey: string | undefined; intervalMs: number; graceMs: number; checkMs: number; lateWindowMs: number }>;
 }>;
 
 export class ConfigError extends Error {
@@ -251,5 +264,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     pseudonymPepper: env.PSEUDONYM_PEPPER,
     rawRetentionDays: env.RAW_RETENTION_DAYS,
     consentSnapshotIntervalMs: env.CONSENT_SNAPSHOT_INTERVAL_MS,
+    kafkaRetentionHours: env.KAFKA_RETENTION_HOURS,
+    ledger: Object.freeze({ signingKey: env.LEDGER_SIGNING_KEY, intervalMs: env.LEDGER_INTERVAL_MS, graceMs: env.LEDGER_SEAL_GRACE_MS, checkMs: env.LEDGER_SEAL_CHECK_MS, lateWindowMs: env.LEDGER_LATE_WINDOW_MS }),
   });
 }

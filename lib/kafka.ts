@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createTopicAdmin, type PartitionLag } from './kafka/admin.js';
+export { segmentMsFor } from './kafka/admin.js';
 import { kafkaClient } from './kafka/client.js';
 import { consumerConfig } from './kafka/consumer.js';
 import { createPublisher, type OutgoingMessage } from './kafka/producer.js';
@@ -27,7 +28,7 @@ export interface KafkaBus {
 export function createKafkaBus(config: Config, log: Logger): KafkaBus {
   const kafka = kafkaClient(config, log);
   const publisher = createPublisher(kafka, { publishTimeoutMs: config.kafka.publishTimeoutMs, retryAfterSeconds: config.retryAfterSeconds }, log);
-  const admin = createTopicAdmin(kafka, { partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor }, log);
+  const admin = createTopicAdmin(kafka, { partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor, retentionHours: config.kafkaRetentionHours }, log);
   const consumers: Consumer[] = [];
   return {
     ensureTopics: admin.ensureTopics,

@@ -7,7 +7,7 @@ import type { Config, Integration } from './config.js';
  * On a laptop with nothing configured, `npm start` must still work: secrets that were not given
  * are generated once into DATA_DIR (mode 0600), never defaulted in code.
  */
-function readOrCreate(path: string, create: () => string): string {
+export function readOrCreate(path: string, create: () => string): string {
   if (existsSync(path)) {
     if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
     return readFileSync(path, 'utf8').trim();

@@ -3,7 +3,8 @@
 -- @description Session events (at = received, events carry no time of their own), consents (at = givenAt,
 --   detail gives the capture channel and consent text version),
 --   the INE check with its consent verdict (at = check time), decisions (at = decisionTime) and every
---   accepted delivery of the session (at = received, repeated deliveries show as extra rows). Built from
+--   accepted delivery of the session (at = received, repeated deliveries show as extra rows), and every
+--   erasure receipt naming the session (at = when it ran, detail gives the receipt and the rows removed). Built from
 --   the analytics tables only: no raw payloads, no personal data. Rejected requests cannot be listed
 --   here: rejection_log never stores bodies, so it holds no session id.
 -- @param session String required The Veriff verification session id
@@ -49,5 +50,12 @@ FROM
            concat('record_id=', record_id)
     FROM ine_audit.deliveries FINAL
     WHERE session_id = {session:String}
+    UNION ALL
+    SELECT at, 6, 'erasure', concat('erasure of a ', toString(scope), if(full, ', full', '')),
+           CAST(NULL, 'Nullable(UInt16)'), '', '',
+           '', CAST(NULL, 'Nullable(DateTime64(3, \'UTC\'))'),
+           concat('receipt=', erasure_id, ', rows_removed=', toString(rows_removed), ', kafka_copies_expire_at=', ifNull(toString(kafka_copies_expire_at), 'none'))
+    FROM ine_audit.erasures
+    WHERE has(session_ids, {session:String})
 )
 ORDER BY t, ord, what, detail

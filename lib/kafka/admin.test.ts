@@ -18,7 +18,7 @@ describe('the topic admin', () => {
         topics: topics.map((name) => ({ name, partitions: [{ partitionId: 0, leader: ++metadataCalls <= 2 ? -1 : 1 }] })),
       }),
     } as unknown as Admin;
-    const topics = createTopicAdmin({ admin: () => admin } as Pick<Kafka, 'admin'>, { partitions: 6, replicationFactor: 1 }, log);
+    const topics = createTopicAdmin({ admin: () => admin } as Pick<Kafka, 'admin'>, { partitions: 6, replicationFactor: 1, retentionHours: 168 }, log);
     await topics.ensureTopics(['exists', 'new']);
     expect(created).toEqual([['new/6']]);
     expect(metadataCalls).toBeGreaterThan(2);
@@ -30,7 +30,7 @@ describe('the topic admin', () => {
       listTopics: async () => ['a'],
       fetchTopicMetadata: async () => ({ topics: [{ name: 'a', partitions: [{ partitionId: 0, leader: -1 }] }] }),
     } as unknown as Admin;
-    const topics = createTopicAdmin({ admin: () => admin } as Pick<Kafka, 'admin'>, { partitions: 1, replicationFactor: 1 }, log, { readyWithinMs: 50 });
+    const topics = createTopicAdmin({ admin: () => admin } as Pick<Kafka, 'admin'>, { partitions: 1, replicationFactor: 1, retentionHours: 168 }, log, { readyWithinMs: 50 });
     await expect(topics.ensureTopics(['a'])).rejects.toThrow('topics still without a leader: a');
   });
 

@@ -11,7 +11,15 @@ export interface PartitionLag {
 export interface TopicSettings {
   partitions: number;
   replicationFactor: number;
+  retentionHours: number;
 }
+
+/** Raw bodies in Kafka expire (erasure receipts say when): retention, and segments no longer than an hour so it applies on time. */
+export const segmentMsFor = (retentionHours: number): number => Math.min(retentionHours, 1) * 3_600_000;
+export const topicRetention = (hours: number) => [
+  { name: 'retention.ms', value: String(hours * 3_600_000) },
+  { name: 'segment.ms', value: String(segmentMsFor(hours)) },
+];
 
 export interface TopicAdmin {
   ensureTopics(topics: string[]): Promise<void>;
@@ -59,7 +67,7 @@ export function createTopicAdmin(kafka: Pick<Kafka, 'admin'>, settings: TopicSet
           const existing = new Set(await a.listTopics());
           const missing = topics.filter((t) => !existing.has(t));
           if (missing.length > 0) {
-            await a.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: settings.replicationFactor })) });
+            await a.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: settings.replicationFactor, configEntries: topicRetention(settings.retentionHours) })) });
             log.info({ topics: missing }, 'topics created');
           }
           const { topics: meta } = await a.fetchTopicMetadata({ topics });

@@ -20,10 +20,12 @@ const allowed: Record<string, string[]> = {
   processors: base,
   admin: base,
   sqldoor: base,
-  audits: base,
+  ledger: base,
+  audits: [...base, 'ledger'],
+  erasure: [...base, 'audits'],
   maintenance: base,
   dashboards: [...base, 'audits'],
-  cli: [...base, 'ingest', 'processors', 'admin', 'sqldoor', 'audits', 'maintenance'],
+  cli: [...base, 'ingest', 'processors', 'admin', 'sqldoor', 'audits', 'maintenance', 'ledger', 'erasure'],
 };
 const harnesses = new Set(['test', 'bench', 'scripts']);
 

@@ -14,8 +14,8 @@ const period = { from: "DateTime64(3, 'UTC')", to: "DateTime64(3, 'UTC')" };
 describe('audit catalog', () => {
   it('holds the documented queries', () => {
     expect([...catalog.keys()].sort()).toEqual([
-      'approval-rate-daily', 'consent-coverage', 'consent-violations', 'decisions-by-status', 'duplicate-deliveries', 'face-match-cases',
-      'face-match-daily', 'face-match-distribution', 'face-match-summary', 'late-deliveries', 'period-summary', 'rejected-requests', 'session-timeline',
+      'approval-rate-daily', 'consent-coverage', 'consent-violations', 'decisions-by-status', 'duplicate-deliveries', 'erasure-receipts', 'face-match-cases',
+      'face-match-daily', 'face-match-distribution', 'face-match-summary', 'late-deliveries', 'ledger-status', 'period-summary', 'rejected-requests', 'session-timeline',
     ]);
   });
 

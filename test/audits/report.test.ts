@@ -47,7 +47,8 @@ describe('evidence pack', () => {
 
   it('each CSV equals its audit query run on its own, and each SQL file is the query that ran', async () => {
     for (const name of reportQueryNames) {
-      const result = await audit(run, name, { ...june, integration });
+      const takesIntegration = catalog.get(name)!.params.some((p) => p.name === 'integration');
+      const result = await audit(run, name, { ...june, ...(takesIntegration ? { integration } : {}) });
       expect(readFileSync(join(pack.dir, 'data', `${name}.csv`), 'utf8'), name).toBe(toCsv(result.columns, result.rows));
       expect(readFileSync(join(pack.dir, 'queries', `${name}.sql`), 'utf8'), name).toBe(catalog.get(name)!.sql);
     }
