@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { createLogger } from '../lib/logger.js';
 import type { Config } from '../lib/config.js';

@@ -59,9 +59,9 @@ export const objects: Readonly<Record<string, Decision>> = {
   ledger_digests: analytics('signed digests of the ledger (public evidence)'),
   erasures: {
     analyst: ['erasure_id', 'at', 'scope', 'full', 'session_ids', 'delivery_ids', 'removed', 'rows_removed', 'kafka_copies_expire_at'],
-    grafana: 'none',
+    grafana: ['erasure_id', 'at', 'scope', 'full', 'session_ids', 'rows_removed', 'kafka_copies_expire_at'],
     operator: 'read',
-    why: 'receipts; who asked, who ran it, the reason and the subject may name a person',
+    why: 'receipts; who asked, who ran it, the reason and the subject may name a person (grafana: what the session timeline shows)',
   },
   raw_payloads: operatorOnly('the exact accepted bytes: personal data'),
   quarantine: operatorOnly('signed bodies that failed validation: personal data'),

@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS ine_audit.decisions_by_time
     status LowCardinality(String),
     code UInt16,
     reason_code Nullable(UInt16),
+    reason Nullable(String) CODEC(ZSTD(1)),
     ine_check_performed Bool,
     ine_result_state LowCardinality(String),
     ine_face_match Nullable(Bool),
@@ -31,7 +32,7 @@ SELECT
     reinterpretAsUInt128(sipHash128(decision_id)) AS decision_key,
     bitOr(bitShiftLeft(toUInt128(toUnixTimestamp64Milli(decision_time)), 64), toUInt128(row_version)) AS latest_key,
     reinterpretAsUInt128(sipHash128(session_id)) AS session_key,
-    session_id, integration, status, code, reason_code, ine_check_performed, ine_result_state, ine_face_match,
+    session_id, integration, status, code, reason_code, reason, ine_check_performed, ine_result_state, ine_face_match,
     ine_face_match_percentage, ine_response_status, ine_inconsistent, decision_time_missing
 FROM ine_audit.decision_rows;
 
@@ -42,7 +43,7 @@ SELECT
     reinterpretAsUInt128(sipHash128(decision_id)),
     bitOr(bitShiftLeft(toUInt128(toUnixTimestamp64Milli(decision_time)), 64), toUInt128(row_version)),
     reinterpretAsUInt128(sipHash128(session_id)),
-    session_id, integration, status, code, reason_code, ine_check_performed, ine_result_state, ine_face_match,
+    session_id, integration, status, code, reason_code, reason, ine_check_performed, ine_result_state, ine_face_match,
     ine_face_match_percentage, ine_response_status, ine_inconsistent, decision_time_missing
 FROM ine_audit.decision_rows
 SETTINGS max_partitions_per_insert_block = 0;

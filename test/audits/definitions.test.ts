@@ -26,7 +26,7 @@ describe('fast audit queries equal their definitions', () => {
   });
 
   const compareAll = async (label: string) => {
-    expect(fast.map((q) => q.name).sort()).toEqual(['approval-rate-daily', 'consent-coverage', 'consent-violations', 'face-match-cases', 'face-match-daily', 'face-match-distribution', 'face-match-summary', 'period-summary', 'session-timeline']);
+    expect(fast.map((q) => q.name).sort()).toEqual(['approval-rate-daily', 'consent-coverage', 'consent-violations', 'decisions-by-status', 'face-match-cases', 'face-match-daily', 'face-match-distribution', 'face-match-summary', 'period-summary', 'session-timeline']);
     for (const query of fast.filter((q) => q.name !== 'session-timeline')) {
       for (const scope of [integration, undefined]) {
         const params = parseParams(query, { from: june.from, to: june.to, integration: scope });

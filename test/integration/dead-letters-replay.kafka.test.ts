@@ -55,7 +55,7 @@ describe('dead letters and replay (Kafka mode)', () => {
     await pollUntil(pending, (r) => r.length === 2, { what: 'quarantined' });
 
     const first = lastJson((await runCli('replay', ['--quarantined'], p.env)).stdout);
-    expect(first).toEqual({ quarantined: 2, replayed: 1, stillInvalid: 1 });
+    expect(first).toEqual({ quarantined: 2, replayed: 1, stillInvalid: 1, erasedSkipped: 0 });
     const decided = await pollUntil(
       () => p.query<{ status: string; source: string; delivery_id: string }>('SELECT status, source, delivery_id FROM ine_audit.decisions WHERE session_id = {s:String}', { s: fixed.verification.id }),
       (r) => r.length === 1,
@@ -65,7 +65,7 @@ describe('dead letters and replay (Kafka mode)', () => {
     await pollUntil(pending, (r) => r.length === 1 && r[0]!.delivery_id === quarantined[1]!.deliveryId, { what: 'only the broken body left pending' });
 
     const second = lastJson((await runCli('replay', ['--quarantined'], p.env)).stdout);
-    expect(second).toEqual({ quarantined: 1, replayed: 0, stillInvalid: 1 });
+    expect(second).toEqual({ quarantined: 1, replayed: 0, stillInvalid: 1, erasedSkipped: 0 });
     expect(await p.query('SELECT delivery_id FROM ine_audit.deliveries FINAL WHERE record_id IN (SELECT decision_id FROM ine_audit.decisions WHERE session_id = {s:String})', { s: fixed.verification.id })).toHaveLength(1);
   });
 
