@@ -76,10 +76,12 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
         ctx.log(`audit ${query.name} (${label}): ${ms.toFixed(0)} ms, ${result.rows.length} rows${baseline === null ? '' : `; definition ${baseline.toFixed(0)} ms`}`);
       }
     }
-    const stream = (q: string, p: Record<string, unknown> = {}) => streamRows(client, q, p);
+    // A pack is bounded by streaming, not by a per-query limit (what the SQL door's roles set is theirs).
+    const packRun = (q: string, p: Record<string, unknown> = {}) => queryRows(client, q, p, { max_memory_usage: 0 });
+    const stream = (q: string, p: Record<string, unknown> = {}) => streamRows(client, q, p, { max_memory_usage: 0 });
     for (const [label, period] of [['month', month], ['year', year]] as const) {
       const out = join(packs, `pack-${label}`);
-      const [packMs, pack] = await timed(() => buildEvidencePack({ run, stream, catalog, store: 'bench' }, { from: period.from, to: period.to, outDir: out }));
+      const [packMs, pack] = await timed(() => buildEvidencePack({ run: packRun, stream, catalog, store: 'bench' }, { from: period.from, to: period.to, outDir: out }));
       figures.push(figure(`evidence_pack_${label}_ms`, Math.round(packMs), 'ms', null, { goal: label === 'month' ? '≤ 15,000 ms' : '≤ 60,000 ms', met: packMs <= (label === 'month' ? 15_000 : 60_000), note: `${pack.manifest.queries.reduce((n, q) => n + q.rows, 0)} rows` }));
       const [verifyMs, verified] = await timed(() => verifyPack(out));
       figures.push(figure(`verify_${label}_ms`, Math.round(verifyMs), 'ms', null, { note: verified.ok ? 'ok' : `problems: ${verified.problems.length}` }));

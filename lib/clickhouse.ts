@@ -79,8 +79,8 @@ export async function queryRows<T = Record<string, unknown>>(
 }
 
 /** Rows of a JSONEachRow result as the client receives them, never the whole result at once. */
-export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): AsyncGenerator<Record<string, unknown>> {
-  const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}, settings: Record<string, string | number> = {}): AsyncGenerator<Record<string, unknown>> {
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
   for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
 }
 
