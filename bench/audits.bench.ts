@@ -56,6 +56,7 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
     const month = { from: new Date(now - 30 * 86_400_000).toISOString(), to: year.to };
     const session = (await run('SELECT session_id FROM ine_audit.decision_rows LIMIT 1'))[0]!.session_id as string;
     const catalog = loadCatalog();
+    const unlimited = (q: string, p: Record<string, unknown> = {}) => queryRows(client, q, p, { max_execution_time: BASELINE_LIMIT_S, max_memory_usage: 0 });
     for (const query of catalog.values()) {
       const periods = query.name === 'session-timeline' ? [['one', { session }]] as const : ([['month', month], ['year', year]] as const);
       for (const [label, raw] of periods) {
@@ -69,7 +70,6 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
           continue;
         }
         const [ms, result] = measured;
-        const unlimited = (q: string, p: Record<string, unknown> = {}) => queryRows(client, q, p, { max_execution_time: BASELINE_LIMIT_S, max_memory_usage: 0 });
         const baseline = definition === query.sql ? ms : await timed(() => runAudit(unlimited, { ...query, sql: definition }, params)).then(([t]) => t, () => null);
         const goal = query.name === 'session-timeline' ? 200 : label === 'month' ? 1000 : 3000;
         figures.push(figure(name, Math.round(ms), 'ms', baseline === null ? null : Math.round(baseline), { goal: `≤ ${goal} ms, ≤ 1 GB`, met: ms <= goal, note: `${result.rows.length} rows${definition === query.sql ? '; reads the views itself' : ''}; under max_memory_usage 1 GB` }));

@@ -11,8 +11,6 @@ import { createInlineSink } from '../processors/inline-sink.js';
 import { startProcessor } from '../processors/run.js';
 import { createBatcher, createRowWriter, type RowWriter } from '../processors/writer.js';
 
-export type Composition = ReturnType<typeof compose>;
-
 /**
  * The composition root: every part of the pipeline for one config, each built once on first use.
  * `npm start`, `npm run ingest`, `npm run processor`, import, replay and the bench all assemble

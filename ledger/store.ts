@@ -1,4 +1,4 @@
-import { DATABASE, insertRows, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
+import { DATABASE, insertOnce, insertRows, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
 import { fromEpochMs } from '../lib/time.js';
 import type { SignedDigest } from './digest.js';
 import type { Leaf } from './merkle.js';
@@ -88,12 +88,7 @@ export async function insertMembers(client: ClickHouseClient, sealId: string, me
 /** The commit point of a seal. The token makes a second digest for the same interval a no-op, whoever sends it. */
 export async function insertDigest(client: ClickHouseClient, d: StoredDigest): Promise<void> {
   const time = (iso: string) => fromEpochMs(msOfIso(iso));
-  await client.insert({
-    table: `${DATABASE}.ledger_digests`,
-    values: [{ ...d, interval_start: time(d.interval_start), interval_end: time(d.interval_end), sealed_at: time(d.sealed_at) }],
-    format: 'JSONEachRow',
-    clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: `ledger-digest:${msOfIso(d.interval_start)}` },
-  });
+  await insertOnce(client, `${DATABASE}.ledger_digests`, { ...d, interval_start: time(d.interval_start), interval_end: time(d.interval_end), sealed_at: time(d.sealed_at) }, `ledger-digest:${msOfIso(d.interval_start)}`);
 }
 
 /** Best effort: members of an attempt that lost its interval are ignored anyway; this only frees the space. */

@@ -78,6 +78,16 @@ export async function queryRows<T = Record<string, unknown>>(
   return result.json<T>();
 }
 
+/**
+ * Inserts one row at most once per token: on a table with a deduplication window (replicated, or
+ * non_replicated_deduplication_window), the first insert with a token is the only one stored, whoever
+ * sends it. Locks, scheduled-job claims and ledger digests rest on it. The token is named on every
+ * insert because chdb keeps a session's last one.
+ */
+export async function insertOnce(client: ClickHouseClient, table: string, row: Record<string, unknown>, token: string): Promise<void> {
+  await client.insert({ table, values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: token } });
+}
+
 /** Rows of a JSONEachRow result as the client receives them, never the whole result at once. */
 export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}, settings: Record<string, string | number> = {}): AsyncGenerator<Record<string, unknown>> {
   const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });

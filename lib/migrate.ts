@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from './hash.js';
-import { DATABASE, queryRows, type ClickHouseClient } from './clickhouse.js';
+import { DATABASE, insertOnce, queryRows, type ClickHouseClient } from './clickhouse.js';
 
 export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'migrations');
 
@@ -76,8 +76,7 @@ async function ensureBookkeeping(client: ClickHouseClient, options: MigrateOptio
       (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
       ENGINE = MergeTree ORDER BY version`, options),
   });
-  // One claim row per generation survives: a second claim with the same deduplication token is dropped.
-  // Every insert here names its token (chdb keeps a session's last one).
+  // One claim row per generation survives: a second claim with the same deduplication token is dropped (insertOnce).
   await client.command({
     query: ddl(`CREATE TABLE IF NOT EXISTS ${DATABASE}.schema_migration_lock
       (generation UInt64, event Enum8('claim' = 1, 'release' = 2), owner String, at DateTime64(3, 'UTC') DEFAULT now64(3), lease_until DateTime64(3, 'UTC'))
@@ -121,12 +120,7 @@ async function withMigrationLock<T>(client: ClickHouseClient, options: MigrateOp
     const state = await lockState(client);
     if (!state || state.released || state.expired) {
       generation = (state?.generation ?? 0) + 1;
-      await client.insert({
-        table: `${DATABASE}.schema_migration_lock`,
-        values: [lockRow(generation, 'claim', owner, leaseMs)],
-        format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: `claim-${generation}` },
-      });
+      await insertOnce(client, `${DATABASE}.schema_migration_lock`, lockRow(generation, 'claim', owner, leaseMs), `claim-${generation}`);
       if ((await lockState(client))?.owner === owner) break;
     } else if (Date.now() > deadline) {
       throw new Error(`another migrator (${state.owner}) holds the migration lock; try again when it is done`);
@@ -136,12 +130,7 @@ async function withMigrationLock<T>(client: ClickHouseClient, options: MigrateOp
   try {
     return await work();
   } finally {
-    await client.insert({
-      table: `${DATABASE}.schema_migration_lock`,
-      values: [lockRow(generation, 'release', owner, 0)],
-      format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: `release-${generation}` },
-    });
+    await insertOnce(client, `${DATABASE}.schema_migration_lock`, lockRow(generation, 'release', owner, 0), `release-${generation}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DATABASE, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
+import { DATABASE, insertOnce, queryRows, type ClickHouseClient } from '../lib/clickhouse.js';
 import type { Logger } from '../lib/logger.js';
 
 export interface Job {
@@ -11,16 +11,10 @@ export interface Job {
 
 /**
  * Claims a job's time slot: every process inserts the same deduplication token, the first insert
- * is the only one stored, and its owner runs the slot. Each insert names its token (chdb keeps a
- * session's last one).
+ * is the only one stored (insertOnce), and its owner runs the slot.
  */
 async function claimSlot(client: ClickHouseClient, job: string, slot: number, owner: string): Promise<boolean> {
-  await client.insert({
-    table: `${DATABASE}.scheduled_runs`,
-    values: [{ job, slot, owner }],
-    format: 'JSONEachRow',
-    clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: `${job}-${slot}` },
-  });
+  await insertOnce(client, `${DATABASE}.scheduled_runs`, { job, slot, owner }, `${job}-${slot}`);
   const [row] = await queryRows<{ owner: string }>(client, `SELECT argMin(owner, claimed_at) AS owner FROM ${DATABASE}.scheduled_runs WHERE job = {job:String} AND slot = {slot:UInt64}`, { job, slot });
   return row?.owner === owner;
 }

@@ -32,6 +32,8 @@ export interface BatchHandlerDeps {
 
 type Message = BatchPayload['batch']['messages'][number];
 
+const positionOf = (at: { topic: string; partition: number }, m: Message): Position => ({ ...at, offset: m.offset, key: m.key?.toString('utf8') ?? null });
+
 const deadLetterRows = (letters: DeadLetterMessage[]): TableRows => ({ dead_letters: letters.map(normalizeDeadLetter) });
 
 /** Decode and derive each message; what cannot be handled becomes a dead letter instead of blocking its partition. */
@@ -40,7 +42,7 @@ function deriveAll(topic: ConsumedTopic, at: { topic: string; partition: number 
   const deadLetters: DeadLetterMessage[] = [];
   for (const m of messages) {
     const value = m.value?.toString('utf8') ?? '';
-    const position: Position = { ...at, offset: m.offset, key: m.key?.toString('utf8') ?? null };
+    const position = positionOf(at, m);
     const decoded = decode(topic, value);
     if (!decoded.ok) {
       deadLetters.push(deadLetterOf(position, value, decoded.error));
@@ -75,7 +77,7 @@ export function createBatchHandler(deps: BatchHandlerDeps): (payload: BatchPaylo
       if (isRetryable(err)) throw err;
       if (messages.length === 1) {
         const m = messages[0]!;
-        const letter = deadLetterOf({ ...at, offset: m.offset, key: m.key?.toString('utf8') ?? null }, m.value?.toString('utf8') ?? '', `insert rejected: ${(err as Error).message}`);
+        const letter = deadLetterOf(positionOf(at, m), m.value?.toString('utf8') ?? '', `insert rejected: ${(err as Error).message}`);
         await writer.write(deadLetterRows([letter]), { keepTrying, onRetry: heartbeat });
         return [letter];
       }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createClickHouse, DATABASE, queryRows, type ClickHouseClient } from '../../lib/clickhouse.js';
+import { createClickHouse, DATABASE, insertOnce, queryRows, type ClickHouseClient } from '../../lib/clickhouse.js';
 import { loadMigrations, migrate, onCluster, requireCurrentSchema } from '../../lib/migrate.js';
 import { repoRoot } from '../helpers/processes.js';
 
@@ -30,12 +30,7 @@ describe('migrations as a deployment step', () => {
 
   it('waits for a live holder and gives up with its name; breaks a lock whose lease has passed', async () => {
     const insertClaim = (generation: number, leaseUntil: string) =>
-      client.insert({
-        table: `${DATABASE}.schema_migration_lock`,
-        values: [{ generation, event: 'claim', owner: 'other-host:42:x', lease_until: leaseUntil }],
-        format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: `claim-${generation}` },
-      });
+      insertOnce(client, `${DATABASE}.schema_migration_lock`, { generation, event: 'claim', owner: 'other-host:42:x', lease_until: leaseUntil }, `claim-${generation}`);
     const [{ g }] = (await queryRows<{ g: number }>(client, `SELECT max(generation) AS g FROM ${DATABASE}.schema_migration_lock`)) as [{ g: number }];
     await insertClaim(Number(g) + 1, '2200-01-01 00:00:00.000');
     await expect(migrate(client, { waitMs: 500 })).rejects.toThrow('another migrator (other-host:42:x) holds the migration lock');

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../lib/config.js';
 import { queryRows } from '../../lib/clickhouse.js';
 import { createLogger } from '../../lib/logger.js';
 import { withLocalSecrets } from '../../lib/local-secrets.js';
+import { loadLedgerKey } from '../../ledger/keys.js';
 import { startDoor, type Door } from '../../sqldoor/door.js';
 import { namedFunctions, tableFunctions } from '../../sqldoor/policy.js';
 import { catalog, seedMonth, auditStore, june } from '../audits/support.js';
@@ -50,6 +51,8 @@ describe.runIf(embedded)('SQL door', () => {
     direct = await auditStore();
     ({ integration } = await seedMonth(direct.client, 'door'));
     config = withLocalSecrets(loadConfig({ DATA_DIR: testDataDir() }), { integrations: true });
+    // The store owner's ledger key, as the sealer generates it: one more secret the door must not reach.
+    loadLedgerKey(config, { create: true });
     door = await startDoor({ config, client: direct.client, log: createLogger(process.env.DOOR_TEST_LOG ?? 'silent'), port: 0, announce: false });
     listener = createServer((s) => { connections++; s.destroy(); });
     await new Promise<void>((r) => listener.listen(0, '127.0.0.1', () => r()));
@@ -81,7 +84,7 @@ describe.runIf(embedded)('SQL door', () => {
   });
 
   it('keeps every secret in DATA_DIR at mode 0600', () => {
-    for (const file of ['pseudonym-pepper', 'admin-token', 'local-integration.json', 'analyst-password', 'grafana-password']) {
+    for (const file of ['pseudonym-pepper', 'admin-token', 'local-integration.json', 'analyst-password', 'grafana-password', 'ledger-signing-key.pem']) {
       expect(statSync(join(config.dataDir, file)).mode & 0o077, file).toBe(0);
     }
   });
@@ -169,6 +172,7 @@ describe.runIf(embedded)('SQL door', () => {
       config.sqlDoor.passwords.grafana!,
       ...config.integrations.map((i) => i.sharedSecret),
       readFileSync('/etc/hostname', 'utf8').trim(),
+      readFileSync(join(config.dataDir, 'ledger-signing-key.pem'), 'utf8').split('\n')[1]!,
       'root:x:0:0',
     ];
     for (const user of ['analyst', 'grafana']) {

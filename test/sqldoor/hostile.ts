@@ -35,6 +35,7 @@ export function hostileCorpus(o: { dataDir: string; port: number; outfile: strin
     `SELECT * FROM file('${o.dataDir}/local-integration.json', 'JSONAsString')`,
     `SELECT file('${o.dataDir}/admin-token')`,
     `SELECT file('${o.dataDir}/analyst-password')`,
+    `SELECT * FROM file('${o.dataDir}/ledger-signing-key.pem', 'LineAsString')`,
     "SELECT file('/etc/hostname')",
     `SELECT * FROM fileCluster('default', '${o.dataDir}/*', 'LineAsString')`,
     `SELECT * FROM filesystem('${o.dataDir}')`,
