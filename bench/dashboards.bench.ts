@@ -83,7 +83,8 @@ WHERE c < 990`;
 
 // One accepted delivery per decision and consent and one started-event per session, for the last 62 days only:
 // every panel reads deliveries of its own range (at most 30 days) through the monthly partitions, so older ones
-// would only slow seeding. 0.5% as many rejected requests as decisions, over the year; 1,000 dead letters.
+// would only slow seeding; 1% of them delivered again up to three days later (a retry or a re-import).
+// 0.5% as many rejected requests as decisions, over the year; 1,000 dead letters.
 const pipelineSql = [
   `INSERT INTO ine_audit.deliveries SELECT delivery_id, 'decision', decision_id, session_id, integration, 'webhook', received_at, decision_time
    FROM ine_audit.decision_rows WHERE received_at >= fromUnixTimestamp64Milli({now:Int64}, 'UTC') - INTERVAL 62 DAY`,
@@ -91,6 +92,9 @@ const pipelineSql = [
    FROM ine_audit.consent_rows WHERE received_at >= fromUnixTimestamp64Milli({now:Int64}, 'UTC') - INTERVAL 62 DAY`,
   `INSERT INTO ine_audit.deliveries SELECT hex(cityHash64(session_id, 31)), 'event', hex(cityHash64(session_id, 32)), session_id, any(integration), 'webhook', min(received_at) - INTERVAL 2 MINUTE, NULL
    FROM ine_audit.decision_rows WHERE received_at >= fromUnixTimestamp64Milli({now:Int64}, 'UTC') - INTERVAL 62 DAY GROUP BY session_id`,
+  `INSERT INTO ine_audit.deliveries SELECT hex(cityHash64(delivery_id, 33)), kind, record_id, session_id, integration, if(cityHash64(delivery_id, 34) % 4 = 0, 'import', 'webhook'),
+     received_at + toIntervalMillisecond(1000 + cityHash64(delivery_id, 35) % 259200000), event_time
+   FROM ine_audit.deliveries WHERE cityHash64(delivery_id, 36) % 100 = 0 AND received_at < fromUnixTimestamp64Milli({now:Int64}, 'UTC') - INTERVAL 3 DAY`,
   `INSERT INTO ine_audit.rejection_log SELECT toString(number), fromUnixTimestamp64Milli({now:Int64}, 'UTC') - toIntervalMillisecond(cityHash64(number) % 31536000000),
    if(number % 5 = 0, NULL, 'acme-web'), ['/webhooks/veriff/decision', '/webhooks/veriff/event', '/consents'][1 + number % 3], [401, 400, 413, 429][1 + number % 4],
    ['bad_signature', 'invalid_body', 'too_large', 'rate_limited'][1 + number % 4], [], hex(cityHash64(number % 1000)), 512 FROM numbers(intDiv({total:UInt64}, 200))`,

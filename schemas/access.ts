@@ -43,6 +43,8 @@ export const objects: Readonly<Record<string, Decision>> = {
   ine_session_state_checks_mv: analytics('materialized view writing ine_session_state'),
   ine_session_state_consents_mv: analytics('materialized view writing ine_session_state'),
   deliveries: analytics('delivery ids and times, no bodies'),
+  delivery_records: analytics('first delivery time and delivery-id hashes per record hash: what duplicate-deliveries reads'),
+  delivery_records_mv: analytics('materialized view writing delivery_records'),
   rejected_events: analystOnly('view of refused requests (hashes, no bodies)'),
   rejection_log: analytics('what rejected_events reads; the pipeline dashboard counts it'),
   decision_statuses: analytics('Veriff code table'),

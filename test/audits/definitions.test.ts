@@ -26,7 +26,7 @@ describe('fast audit queries equal their definitions', () => {
   });
 
   const compareAll = async (label: string) => {
-    expect(fast.map((q) => q.name).sort()).toEqual(['approval-rate-daily', 'consent-coverage', 'consent-violations', 'decisions-by-status', 'face-match-cases', 'face-match-daily', 'face-match-distribution', 'face-match-summary', 'period-summary', 'session-timeline']);
+    expect(fast.map((q) => q.name).sort()).toEqual(['approval-rate-daily', 'consent-coverage', 'consent-violations', 'decisions-by-status', 'duplicate-deliveries', 'face-match-cases', 'face-match-daily', 'face-match-distribution', 'face-match-summary', 'period-summary', 'session-timeline']);
     for (const query of fast.filter((q) => q.name !== 'session-timeline')) {
       for (const scope of [integration, undefined]) {
         const params = parseParams(query, { from: june.from, to: june.to, integration: scope });
@@ -67,6 +67,14 @@ describe('fast audit queries equal their definitions', () => {
       body: decision('decision-approved-ine-match', ns.session(2), '2025-06-21T10:00:00Z', { ine: { faceMatch: null, faceMatchPercentage: null, responseStatus: null } }),
       receivedAt: '2025-06-21T10:00:01Z',
     }]);
+    // A record two integrations delivered, once from another in May and twice from this one in June:
+    // asked for this integration it is a June duplicate, across them its first delivery is May's.
+    const shared = decision('decision-approved-ine-match', ns.session(3), '2025-05-30T10:00:00Z');
+    await seedWithSources(client, integration, [
+      { kind: 'decision', body: shared, receivedAt: '2025-05-30T10:00:01Z', integration: `${integration}-other` },
+      { kind: 'decision', body: shared, receivedAt: '2025-06-22T10:00:00Z' },
+      { kind: 'decision', body: shared, receivedAt: '2025-06-23T10:00:00Z' },
+    ]);
     await compareAll('snapshot + live');
     const coverage = await runAudit(run, catalog.get('consent-coverage')!, parseParams(catalog.get('consent-coverage')!, { from: june.from, to: june.to, integration }));
     expect(coverage.rows[0]!.after_check).toBeGreaterThan(0);

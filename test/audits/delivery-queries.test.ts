@@ -25,6 +25,7 @@ describe('duplicate-deliveries', () => {
   const d5 = decision('decision-declined-ine-no-match', s(5), '2025-06-30T22:00:00Z');
   const c6 = consent(s(6), { givenAt: '2025-06-06T08:00:00Z' });
   const d7 = decision('decision-approved-ine-match', s(7), '2025-06-07T10:00:00Z');
+  const d8 = decision('decision-approved-ine-match', s(8), '2025-05-30T10:00:00Z');
 
   seeders.push(async () => {
     await seedWithSources(client, D, [
@@ -61,10 +62,32 @@ describe('duplicate-deliveries', () => {
         first_received_at: '2025-06-06 09:00:00.000', last_received_at: '2025-06-06 09:00:01.000', event_time: '2025-06-06 08:00:00.000', sources: 'import',
       },
       {
+        kind: 'decision', record_id: decisionIdOf(d8.verification), session_id: s(8), integration: D, deliveries: 2,
+        first_received_at: '2025-06-22 10:00:00.000', last_received_at: '2025-06-23 10:00:00.000', event_time: '2025-05-30 10:00:00.000', sources: 'import,webhook',
+      },
+      {
         kind: 'decision', record_id: decisionIdOf(d5.verification), session_id: s(5), integration: D, deliveries: 2,
         first_received_at: '2025-06-30 23:00:00.000', last_received_at: '2025-07-01 01:00:00.000', event_time: '2025-06-30 22:00:00.000', sources: 'quarantine_replay,webhook',
       },
     ]);
+  });
+
+  // The same decision from two integrations: once from another one in May, twice from D in June.
+  seeders.push(async () => {
+    await seedWithSources(client, D, [
+      { kind: 'decision', body: d8, receivedAt: '2025-05-30T10:00:01Z', integration: `${D}-other`, source: 'webhook' },
+      { kind: 'decision', body: d8, receivedAt: '2025-06-22T10:00:00Z', source: 'webhook' },
+      { kind: 'decision', body: d8, receivedAt: '2025-06-23T10:00:00Z', source: 'import' },
+    ]);
+  });
+
+  it('a record more than one integration delivered: per integration, and across them by its first delivery', async () => {
+    const asked = await auditRows(run, 'duplicate-deliveries', { from: '2025-06-22', to: '2025-07-01', integration: D });
+    expect(asked.filter((r) => r.session_id === s(8)).map((r) => [r.deliveries, r.first_received_at, r.sources])).toEqual([[2, '2025-06-22 10:00:00.000', 'import,webhook']]);
+    const june = await auditRows(run, 'duplicate-deliveries', { from: '2025-06-01', to: '2025-07-01' });
+    expect(june.filter((r) => r.session_id === s(8))).toEqual([]);
+    const may = await auditRows(run, 'duplicate-deliveries', { from: '2025-05-01', to: '2025-06-01' });
+    expect(may.filter((r) => r.session_id === s(8)).map((r) => [r.deliveries, r.first_received_at])).toEqual([[3, '2025-05-30 10:00:01.000']]);
   });
 
   it('a duplicate straddling two periods belongs to the period of its first delivery', async () => {

@@ -1,0 +1,36 @@
+-- @name duplicate-deliveries
+-- @title Records delivered more than once
+-- @description Decisions, events and consents (record_id = decision_id / event_id / consent_id) accepted in
+--   more than one delivery, attributed to the period of their first delivery: first_received_at in
+--   [from, to). deliveries counts distinct deliveries over all time (a Kafka redelivery of the same
+--   delivery is not a duplicate), sources lists where they came from (webhook, import, quarantine_replay).
+-- @param from DateTime64(3, 'UTC') required Start of the period (first delivery), inclusive
+-- @param to DateTime64(3, 'UTC') required End of the period (first delivery), exclusive
+-- @param integration Nullable(String) optional Only this integration (all integrations when absent)
+SELECT
+    kind,
+    record_id,
+    any(session_id) AS session_id,
+    any(integration) AS integration,
+    uniqExact(delivery_id) AS deliveries,
+    min(received_at) AS first_received_at,
+    max(received_at) AS last_received_at,
+    any(event_time) AS event_time,
+    arrayStringConcat(arraySort(groupUniqArray(toString(source))), ',') AS sources
+FROM
+(
+    SELECT kind, record_id, session_id, integration, delivery_id, received_at, event_time, source
+    FROM ine_audit.deliveries
+    WHERE record_id IN
+        (
+            SELECT record_id
+            FROM ine_audit.deliveries
+            WHERE received_at >= {from:DateTime64(3, 'UTC')} AND received_at < {to:DateTime64(3, 'UTC')}
+        )
+      AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})
+)
+GROUP BY kind, record_id
+HAVING deliveries > 1
+   AND first_received_at >= {from:DateTime64(3, 'UTC')}
+   AND first_received_at < {to:DateTime64(3, 'UTC')}
+ORDER BY first_received_at, kind, record_id
