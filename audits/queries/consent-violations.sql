@@ -19,15 +19,26 @@ SELECT
 FROM ine_audit.consent_verdicts AS a
 LEFT JOIN
 (
-    SELECT session_id, status
-    FROM ine_audit.decisions_latest
-    WHERE session_id IN (
-        SELECT session_id FROM ine_audit.consent_verdicts
-        WHERE violation != 'none'
-          AND ine_checked_at >= {from:DateTime64(3, 'UTC')}
-          AND ine_checked_at < {to:DateTime64(3, 'UTC')}
-          AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})
+    -- The violators' latest decisions as decisions_latest orders them (newest decision time, then
+    -- receipt, then decision id), each decision in its newest derivation (highest row_version), as
+    -- decisions (FINAL) keeps it. A session's latest decision is no older than its INE check, itself
+    -- one of its decisions, so only the decisions since the period's start are read.
+    SELECT session_id, argMax(newest.1, (newest.2, newest.3, decision_id)) AS status
+    FROM
+    (
+        SELECT session_id, decision_id, argMax((status, decision_time, received_at), row_version) AS newest
+        FROM ine_audit.decision_rows
+        WHERE decision_time >= {from:DateTime64(3, 'UTC')}
+          AND session_id IN (
+            SELECT session_id FROM ine_audit.consent_verdicts
+            WHERE violation != 'none'
+              AND ine_checked_at >= {from:DateTime64(3, 'UTC')}
+              AND ine_checked_at < {to:DateTime64(3, 'UTC')}
+              AND ({integration:Nullable(String)} IS NULL OR integration = {integration:Nullable(String)})
+          )
+        GROUP BY session_id, decision_id
     )
+    GROUP BY session_id
 ) AS l ON l.session_id = a.session_id
 WHERE a.violation != 'none'
   AND a.ine_checked_at >= {from:DateTime64(3, 'UTC')}

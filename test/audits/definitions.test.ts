@@ -75,6 +75,17 @@ describe('fast audit queries equal their definitions', () => {
       { kind: 'decision', body: shared, receivedAt: '2025-06-22T10:00:00Z' },
       { kind: 'decision', body: shared, receivedAt: '2025-06-23T10:00:00Z' },
     ]);
+    // A violator (no consent) with two decisions at the same time: the later receipt is its latest, and a
+    // redelivery makes the first decision's newest derivation the later one.
+    const approved = decision('decision-approved-ine-match', ns.session(4), '2025-06-24T10:00:00Z');
+    await seedWithSources(client, integration, [
+      { kind: 'decision', body: approved, receivedAt: '2025-06-24T10:00:01Z' },
+      { kind: 'decision', body: decision('decision-declined-ine-no-match', ns.session(4), '2025-06-24T10:00:00Z'), receivedAt: '2025-06-24T10:00:02Z' },
+      { kind: 'decision', body: approved, receivedAt: '2025-06-24T10:00:03Z' },
+    ]);
+    const violations = catalog.get('consent-violations')!;
+    const latest = await runAudit(run, violations, parseParams(violations, { from: june.from, to: june.to, integration }));
+    expect(latest.rows.filter((r) => r.session_id === ns.session(4)).map((r) => r.latest_status)).toEqual(['approved']);
     await compareAll('snapshot + live');
     const coverage = await runAudit(run, catalog.get('consent-coverage')!, parseParams(catalog.get('consent-coverage')!, { from: june.from, to: june.to, integration }));
     expect(coverage.rows[0]!.after_check).toBeGreaterThan(0);
