@@ -30,8 +30,6 @@ export type ReportQueryName = (typeof reportQueryNames)[number];
 const listings = new Set<ReportQueryName>(['consent-violations', 'face-match-cases', 'duplicate-deliveries', 'late-deliveries', 'rejected-requests', 'erasure-receipts']);
 /** The HTML shows a listing's first rows with the count and points to the CSV for the rest. */
 export const htmlRowLimit = 1000;
-/** CSV lines per chunk written, so a listing costs neither a write per row nor its whole size in memory. */
-const linesPerChunk = 2000;
 
 export interface PackOptions {
   /** ISO 8601 date or instant with offset, as typed by the user. */
@@ -107,19 +105,20 @@ async function renderCharts(results: Map<ReportQueryName, AuditResult>) {
 }
 
 /** A query's result written as CSV while it arrives: its first rows are kept for the HTML, all are counted. */
-function csvOf(result: AuditResult & { total: number }, rows: AsyncIterable<Row> | Row[]): AsyncIterable<string> {
+function csvOf(result: AuditResult & { total: number }, batches: AsyncIterable<Row[]> | Row[][]): AsyncIterable<string> {
   const order = inOrderOf(result.columns);
   return (async function* () {
-    let chunk = csvHeader(result.columns);
-    let lines = 0;
-    for await (const raw of rows) {
-      const row = order(raw);
-      if (result.rows.length < htmlRowLimit) result.rows.push(row);
-      result.total++;
-      chunk += csvLine(result.columns, row);
-      if (++lines === linesPerChunk) (yield chunk), (chunk = ''), (lines = 0);
+    yield csvHeader(result.columns);
+    for await (const batch of batches) {
+      let chunk = '';
+      for (const raw of batch) {
+        const row = order(raw);
+        if (result.rows.length < htmlRowLimit) result.rows.push(row);
+        chunk += csvLine(result.columns, row);
+      }
+      result.total += batch.length;
+      yield chunk;
     }
-    yield chunk;
   })();
 }
 
@@ -136,14 +135,14 @@ export async function buildEvidencePack(deps: PackDeps, options: PackOptions): P
     const query = deps.catalog.get(name)!;
     const p = params.get(name)!;
     let result: AuditResult & { total: number };
-    let rows: AsyncIterable<Row> | Row[];
+    let rows: AsyncIterable<Row[]> | Row[][];
     if (listings.has(name) && deps.stream) {
       result = { query, params: p, columns: await describeQuery(deps.run, query.sql, p), rows: [], total: 0 };
       rows = deps.stream(query.sql, p);
     } else {
       const whole = await runAudit(deps.run, query, p);
       result = { ...whole, rows: [], total: 0 };
-      rows = whole.rows;
+      rows = [whole.rows];
     }
     results.set(name, result);
     files.push({ path: sqlPathOf(name), content: query.sql }, { path: csvPathOf(name), content: csvOf(result, rows) });

@@ -6,8 +6,8 @@ export type RunQuery = (query: string, params?: Record<string, unknown>) => Prom
 
 export type Row = Record<string, unknown>;
 
-/** Rows as they arrive, for results too large to hold (the listings of an evidence pack). */
-export type StreamQuery = (query: string, params?: Record<string, unknown>) => AsyncIterable<Row>;
+/** Rows as they arrive, a batch at a time, for results too large to hold (listings, their CSV). */
+export type StreamQuery = (query: string, params?: Record<string, unknown>) => AsyncIterable<Row[]>;
 
 export interface Column {
   name: string;

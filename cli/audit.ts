@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { loadCatalog, type AuditQuery } from '../audits/catalog.js';
-import { formatRows, formats, type Format } from '../audits/format.js';
+import { csvHeader, csvLine, formatRows, formats, type Format } from '../audits/format.js';
 import { verifyPack } from '../audits/manifest.js';
 import { isoOf, optionName, ParamError, paramName, parseParams } from '../audits/params.js';
 import { parseArgv, takeOption as take, UsageError } from '../audits/cli-args.js';
 import { buildEvidencePack, reportParams } from '../audits/report.js';
-import { runAudit } from '../audits/runner.js';
+import { describeQuery, inOrderOf, runAudit } from '../audits/runner.js';
 import { isEmbedded } from '../lib/clickhouse.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { openReadOnly } from './admin-client.js';
@@ -89,6 +90,7 @@ async function withStore<T>(fn: (db: Awaited<ReturnType<typeof openReadOnly>>, c
 async function queryCommand(query: AuditQuery, options: Map<string, string>): Promise<void> {
   const format = formatOf(options);
   const params = parseParams(query, rawParams(options));
+  if (format === 'csv') return withStore((db) => streamCsv(db, query, params));
   const result = await withStore((db) => runAudit(db.run, query, params));
   if (format === 'table') {
     const period = typeof params.from === 'string' && typeof params.to === 'string' ? ` · [${isoOf(params.from)}, ${isoOf(params.to)})` : '';
@@ -96,6 +98,17 @@ async function queryCommand(query: AuditQuery, options: Map<string, string>): Pr
     process.stdout.write(`# ${query.name}${period}${scope}\n`);
   }
   process.stdout.write(formatRows(format, result.columns, result.rows));
+}
+
+/** CSV as the rows arrive, a batch at a time: a year's listing never sits in memory whole. */
+async function streamCsv(db: Awaited<ReturnType<typeof openReadOnly>>, query: AuditQuery, params: ReturnType<typeof parseParams>): Promise<void> {
+  const columns = await describeQuery(db.run, query.sql, params);
+  const order = inOrderOf(columns);
+  const write = async (text: string) => {
+    if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+  };
+  await write(csvHeader(columns));
+  for await (const batch of db.stream(query.sql, params)) await write(batch.map((row) => csvLine(columns, order(row))).join(''));
 }
 
 async function reportCommand(catalog: Map<string, AuditQuery>, options: Map<string, string>): Promise<void> {

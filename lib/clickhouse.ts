@@ -88,10 +88,28 @@ export async function insertOnce(client: ClickHouseClient, table: string, row: R
   await client.insert({ table, values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: token } });
 }
 
-/** Rows of a JSONEachRow result as the client receives them, never the whole result at once. */
-export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}, settings: Record<string, string | number> = {}): AsyncGenerator<Record<string, unknown>> {
-  const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
-  for await (const rows of result.stream()) for (const row of rows) yield row.json<Record<string, unknown>>();
+/**
+ * A result a block at a time as it arrives, never whole: JSONCompactEachRowWithNames (the names once,
+ * then one array of values per row, the same values JSONEachRow gives), keyed here. A batch per block
+ * rather than a row per await: a year's listing is millions of rows.
+ */
+export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}, settings: Record<string, string | number> = {}): AsyncGenerator<Record<string, unknown>[]> {
+  const result = await client.query({ query, query_params: params, format: 'JSONCompactEachRowWithNames', clickhouse_settings: settings });
+  let names: string[] | null = null;
+  for await (const lines of result.stream()) {
+    const batch: Record<string, unknown>[] = [];
+    for (const line of lines) {
+      const values = JSON.parse(line.text) as unknown[];
+      if (!names) {
+        names = values as string[];
+        continue;
+      }
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
+      batch.push(row);
+    }
+    if (batch.length) yield batch;
+  }
 }
 
 /** Errors that a later attempt may not see: network, overload, timeouts. Everything else is a bug or bad data. */
