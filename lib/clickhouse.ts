@@ -92,17 +92,19 @@ export async function insertOnce(client: ClickHouseClient, table: string, row: R
 const rowsPerBatch = 8192;
 
 /**
- * A result a batch at a time as it arrives: JSONCompactEachRowWithNames (the names once, then one
- * array of values per row, the same values JSONEachRow gives), keyed here. A year's listing is
- * millions of rows, so there is no await per row, and lines are cut from the response bytes (a
- * newline byte never occurs inside a UTF-8 character): the client's own row stream, an object and a
- * string per line, costs about a third more. Over HTTP (a server, the SQL door) the response arrives
- * in blocks; chdb's client connection hands over a result whole, which only the door avoids.
+ * A result a batch at a time as it arrives: JSONCompactEachRow (one array of values per row, the same
+ * values JSONEachRow gives), keyed by the names DESCRIBE gives (a WithNames format would repeat them in
+ * every block chdb streams). A year's listing is millions of rows, so there is no await per row, and
+ * lines are cut from the response bytes (a newline byte never occurs inside a UTF-8 character): the
+ * client's own row stream, an object and a string per line, costs about a third more. Over HTTP (a
+ * server, the SQL door) the response arrives in blocks; chdb's client connection hands over a result
+ * whole, which only the door avoids.
  */
 export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}, settings: Record<string, string | number> = {}): AsyncGenerator<Record<string, unknown>[]> {
-  const result = await client.query({ query, query_params: params, format: 'JSONCompactEachRowWithNames', clickhouse_settings: settings });
-  let names: string[] | null = null;
-  const keyed = (line: string): Record<string, unknown> | null => {
+  // The newline keeps a trailing `-- comment` from swallowing the parenthesis.
+  const names = (await queryRows<{ name: string }>(client, `DESCRIBE (\n${query}\n)`, params, settings)).map((c) => c.name);
+  const result = await client.query({ query, query_params: params, format: 'JSONCompactEachRow', clickhouse_settings: settings });
+  const keyed = (line: string): Record<string, unknown> => {
     let values: unknown[];
     try {
       values = JSON.parse(line) as unknown[];
@@ -110,17 +112,13 @@ export async function* streamRows(client: ClickHouseClient, query: string, param
       // What a server writes when a query fails after its first rows went out.
       throw new Error(`ClickHouse stopped mid-result: ${line.slice(0, 500)}`);
     }
-    if (!names) return (names = values as string[]), null;
     const row: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
     return row;
   };
   const raw = (result as unknown as { _stream?: AsyncIterable<Buffer> })._stream;
   if (!raw) {
-    for await (const lines of result.stream()) {
-      const batch = lines.map((l) => keyed(l.text)).filter((r): r is Record<string, unknown> => r !== null);
-      if (batch.length) yield batch;
-    }
+    for await (const lines of result.stream()) if (lines.length) yield lines.map((l) => keyed(l.text));
     return;
   }
   let pending: Buffer | null = null;
@@ -129,8 +127,7 @@ export async function* streamRows(client: ClickHouseClient, query: string, param
     const bytes: Buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
     let start = 0;
     for (let end = bytes.indexOf(10); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
-      const row = keyed(bytes.toString('utf8', start, end));
-      if (row && batch.push(row) === rowsPerBatch) {
+      if (batch.push(keyed(bytes.toString('utf8', start, end))) === rowsPerBatch) {
         yield batch;
         batch = [];
       }
@@ -142,10 +139,7 @@ export async function* streamRows(client: ClickHouseClient, query: string, param
     }
   }
   const last = pending?.toString('utf8').trim();
-  if (last) {
-    const row = keyed(last);
-    if (row) yield [row];
-  }
+  if (last) yield [keyed(last)];
 }
 
 /** Errors that a later attempt may not see: network, overload, timeouts. Everything else is a bug or bad data. */

@@ -44,7 +44,7 @@ export const sqlString = (text: string) => `'${text.replace(/\\/g, '\\\\').repla
 const identifier = (name: string) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 
 const logComment = (id: string) => `sqldoor:${id}`;
-const streamable = /^(TabSeparated|TSV|CSV|Native|RowBinary|NDJSON|JSONLines|Raw)|EachRow/;
+const streamable = (format: string) => /^(TabSeparated|TSV|CSV|Native|RowBinary|NDJSON|JSONLines|Raw)|EachRow/.test(format) && !/WithNames/.test(format);
 
 export interface DoorEngine {
   version: string;
@@ -125,8 +125,9 @@ export async function openDoorEngine(dataDir: string): Promise<DoorEngine> {
       const format = checked.format ?? query.format;
       const kind = ast.children[0]!.kind;
       // chdb streams SELECTs only, and only row formats come out whole when streamed (its JSON, Pretty or
-      // Parquet split over blocks does not parse); the others answer in one piece, bounded by max_result_bytes.
-      const source = kind === 'SelectWithUnionQuery' && streamable.test(format) ? (stream = session.queryStream(statement, { format })) : null;
+      // Parquet split over blocks does not parse, and a WithNames format repeats its header in every
+      // block); the others answer in one piece, bounded by max_result_bytes.
+      const source = kind === 'SelectWithUnionQuery' && streamable(format) ? (stream = session.queryStream(statement, { format })) : null;
       async function* chunks(): AsyncGenerator<Chunk> {
         try {
           if (!source) {

@@ -83,6 +83,18 @@ describe.runIf(embedded)('SQL door', () => {
     expect(Buffer.from(await native.arrayBuffer())).toEqual(Buffer.from([1, 1, 1, 0x78, 5, ...Buffer.from('UInt8'), 7]));
   });
 
+  it('writes the header of a WithNames format once, however many blocks the result takes', async () => {
+    for (const format of ['CSVWithNames', 'TSVWithNamesAndTypes', 'JSONCompactEachRowWithNames']) {
+      const lines = (await (await post('SELECT number AS n FROM numbers(300000)', 'analyst', { default_format: format })).text()).trimEnd().split('\n');
+      const header = format === 'TSVWithNamesAndTypes' ? 2 : 1;
+      expect(lines.length, format).toBe(300_000 + header);
+      expect(lines.filter((l) => l.includes('n')).length, format).toBe(header);
+    }
+    const binary = Buffer.from(await (await post('SELECT number AS n FROM numbers(300000)', 'analyst', { default_format: 'RowBinaryWithNamesAndTypes' })).arrayBuffer());
+    // One header: the column count, the name 'n' and the type 'UInt64', each length-prefixed; then 8 bytes a row.
+    expect(binary.length).toBe(1 + 2 + 7 + 300_000 * 8);
+  });
+
   it('keeps every secret in DATA_DIR at mode 0600', () => {
     for (const file of ['pseudonym-pepper', 'admin-token', 'local-integration.json', 'analyst-password', 'grafana-password', 'ledger-signing-key.pem']) {
       expect(statSync(join(config.dataDir, file)).mode & 0o077, file).toBe(0);
