@@ -22,8 +22,10 @@ import { figure, timed, type BenchContext, type Figure } from './lib.js';
  * The read side at volume: every audit query over one month and over twelve months of the dashboards
  * bench's seed (10 M decisions × BENCH_SCALE), timed inside this process, each next to its definition
  * over the views (the consent audits read consent_verdicts; their definition reads consent_audit, and
- * test/audits/definitions.test.ts proves both give the same rows); then an evidence pack of a month
- * and `verify` of a year's pack, with this process's peak RSS.
+ * test/audits/definitions.test.ts proves both give the same rows). Then, through the SQL door as the
+ * analyst (the way `npm run audit` reads an embedded store): a year's listing into CSV, and an evidence
+ * pack of a month and of a year with `verify` of each. The door serves from this process, so the
+ * listing's rate pays for both ends of the HTTP exchange.
  */
 const BASELINE_LIMIT_S = 120;
 /** Every audit query runs under this engine limit: one over it fails, so a figure is also a memory bound. */
