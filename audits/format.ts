@@ -14,7 +14,15 @@ export function cellText(value: unknown, nullText: string): string {
 const csvField = (text: string): string => (/[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
 
 export const csvHeader = (columns: Column[]): string => `${columns.map((c) => csvField(c.name)).join(',')}\n`;
-export const csvLine = (columns: Column[], row: Row): string => `${columns.map((c) => csvField(cellText(row[c.name], ''))).join(',')}\n`;
+
+/** One CSV line of values in column order (a listing's rows as they stream). */
+export function csvValues(values: readonly unknown[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) line += (i ? ',' : '') + csvField(cellText(values[i], ''));
+  return `${line}\n`;
+}
+
+export const csvLine = (columns: Column[], row: Row): string => csvValues(columns.map((c) => row[c.name]));
 
 /** RFC 4180 CSV with a header row; NULL is an empty field; lines end with \n. */
 export function toCsv(columns: Column[], rows: Row[]): string {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { AuditQuery } from './catalog.js';
 import { approvalRateChart, coverageChart, distributionChart, matchRateChart, renderSvg } from './charts.js';
-import { csvHeader, csvLine } from './format.js';
+import { csvHeader, csvValues } from './format.js';
 import { PACK_FORMAT, writePack, type Manifest, type PackFile } from './manifest.js';
 import { isoOf, parseParams, type QueryParams } from './params.js';
 import { buildReportHtml, type ReportMetric, type ReportModel, type ReportTable } from './report-html.js';
-import { describeQuery, inOrderOf, runAudit, type AuditResult, type Row, type RunQuery, type StreamQuery } from './runner.js';
+import { describeQuery, inOrderOf, runAudit, type AuditResult, type Column, type Row, type RunQuery, type StreamQuery } from './runner.js';
 import { ledgerPackFiles } from '../ledger/pack.js';
 
 /** The queries an evidence pack runs, in the order the report shows them. */
@@ -105,16 +105,17 @@ async function renderCharts(results: Map<ReportQueryName, AuditResult>) {
 }
 
 /** A query's result written as CSV while it arrives: its first rows are kept for the HTML, all are counted. */
-function csvOf(result: AuditResult & { total: number }, batches: AsyncIterable<Row[]> | Row[][]): AsyncIterable<string> {
-  const order = inOrderOf(result.columns);
+/** Values in column order as the row the HTML shows. */
+const rowOf = (columns: Column[], values: readonly unknown[]): Row => Object.fromEntries(columns.map((c, i) => [c.name, values[i]]));
+
+function csvOf(result: AuditResult & { total: number }, batches: AsyncIterable<unknown[][]> | unknown[][][]): AsyncIterable<string> {
   return (async function* () {
     yield csvHeader(result.columns);
     for await (const batch of batches) {
       let chunk = '';
-      for (const raw of batch) {
-        const row = order(raw);
-        if (result.rows.length < htmlRowLimit) result.rows.push(row);
-        chunk += csvLine(result.columns, row);
+      for (const values of batch) {
+        if (result.rows.length < htmlRowLimit) result.rows.push(rowOf(result.columns, values));
+        chunk += csvValues(values);
       }
       result.total += batch.length;
       yield chunk;
@@ -135,14 +136,14 @@ export async function buildEvidencePack(deps: PackDeps, options: PackOptions): P
     const query = deps.catalog.get(name)!;
     const p = params.get(name)!;
     let result: AuditResult & { total: number };
-    let rows: AsyncIterable<Row[]> | Row[][];
+    let rows: AsyncIterable<unknown[][]> | unknown[][][];
     if (listings.has(name) && deps.stream) {
       result = { query, params: p, columns: await describeQuery(deps.run, query.sql, p), rows: [], total: 0 };
       rows = deps.stream(query.sql, p);
     } else {
       const whole = await runAudit(deps.run, query, p);
       result = { ...whole, rows: [], total: 0 };
-      rows = [whole.rows];
+      rows = [whole.rows.map((row) => whole.columns.map((c) => row[c.name]))];
     }
     results.set(name, result);
     files.push({ path: sqlPathOf(name), content: query.sql }, { path: csvPathOf(name), content: csvOf(result, rows) });

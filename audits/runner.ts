@@ -6,8 +6,11 @@ export type RunQuery = (query: string, params?: Record<string, unknown>) => Prom
 
 export type Row = Record<string, unknown>;
 
-/** Rows as they arrive, a batch at a time, for results too large to hold (listings, their CSV). */
-export type StreamQuery = (query: string, params?: Record<string, unknown>) => AsyncIterable<Row[]>;
+/**
+ * Rows as they arrive, a batch at a time, each its values in the query's column order (DESCRIBE's),
+ * for results too large to hold (listings, their CSV).
+ */
+export type StreamQuery = (query: string, params?: Record<string, unknown>) => AsyncIterable<unknown[][]>;
 
 export interface Column {
   name: string;

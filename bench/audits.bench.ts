@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { definitionOf, loadCatalog } from '../audits/catalog.js';
-import { csvLine } from '../audits/format.js';
+import { csvHeader, csvValues } from '../audits/format.js';
 import { verifyPack } from '../audits/manifest.js';
 import { parseParams } from '../audits/params.js';
 import { buildEvidencePack } from '../audits/report.js';
 import { describeQuery, runAudit } from '../audits/runner.js';
-import { createClickHouse, queryRows, streamRows, type ClickHouseClient } from '../lib/clickhouse.js';
+import { createClickHouse, queryRows, streamValues, type ClickHouseClient } from '../lib/clickhouse.js';
 import { loadConfig } from '../lib/config.js';
 import { withLocalSecrets } from '../lib/local-secrets.js';
 import { createLogger } from '../lib/logger.js';
@@ -94,17 +94,17 @@ export async function benchAudits(ctx: BenchContext): Promise<Figure[]> {
     const analyst = createClient({ url: door.url, username: 'analyst', password: config.sqlDoor.passwords.analyst!, database: 'ine_audit', request_timeout: 300_000, clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
     closeAnalyst = () => analyst.close();
     const packRun = (q: string, p: Record<string, unknown> = {}) => queryRows(analyst, q, p);
-    const stream = (q: string, p: Record<string, unknown> = {}) => streamRows(analyst, q, p);
+    const stream = (q: string, p: Record<string, unknown> = {}) => streamValues(analyst, q, p);
     // A listing into CSV the way packs and `npm run audit -- … --format csv` write it, against the engine
     // computing the same rows and counting them through the same door (no rows sent, no CSV).
     const cases = catalog.get('face-match-cases')!;
     const casesParams = parseParams(cases, year);
-    const columns = await describeQuery(packRun, cases.sql, casesParams);
     let listed = 0;
     let csvBytes = 0;
     const [listMs] = await timed(async () => {
+      csvBytes += csvHeader(await describeQuery(packRun, cases.sql, casesParams)).length;
       for await (const batch of stream(cases.sql, casesParams)) {
-        for (const row of batch) csvBytes += csvLine(columns, row).length;
+        for (const values of batch) csvBytes += csvValues(values).length;
         listed += batch.length;
       }
     });

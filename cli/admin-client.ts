@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { pino } from 'pino';
 import type { Config } from '../lib/config.js';
-import { createClickHouse, isEmbedded, queryRows, streamRows } from '../lib/clickhouse.js';
+import { createClickHouse, isEmbedded, queryRows, streamValues } from '../lib/clickhouse.js';
 import { createLogger } from '../lib/logger.js';
 import { doorFile, withLocalSecrets } from '../lib/local-secrets.js';
 import type { RunQuery, StreamQuery } from '../audits/runner.js';
@@ -19,7 +19,7 @@ export interface SqlClient {
   via: string;
 }
 
-const streamOf = (client: ClickHouseClient): StreamQuery => (query, params = {}) => streamRows(client, query, params);
+const streamOf = (client: ClickHouseClient): StreamQuery => (query, params = {}) => streamValues(client, query, params);
 
 const settings = { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 } as const;
 

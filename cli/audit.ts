@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { loadCatalog, type AuditQuery } from '../audits/catalog.js';
-import { csvHeader, csvLine, formatRows, formats, type Format } from '../audits/format.js';
+import { csvHeader, csvValues, formatRows, formats, type Format } from '../audits/format.js';
 import { verifyPack } from '../audits/manifest.js';
 import { isoOf, optionName, ParamError, paramName, parseParams } from '../audits/params.js';
 import { parseArgv, takeOption as take, UsageError } from '../audits/cli-args.js';
 import { buildEvidencePack, reportParams } from '../audits/report.js';
-import { describeQuery, inOrderOf, runAudit } from '../audits/runner.js';
+import { describeQuery, runAudit } from '../audits/runner.js';
 import { isEmbedded } from '../lib/clickhouse.js';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { openReadOnly } from './admin-client.js';
@@ -103,12 +103,11 @@ async function queryCommand(query: AuditQuery, options: Map<string, string>): Pr
 /** CSV as the rows arrive, a batch at a time: a year's listing never sits in memory whole. */
 async function streamCsv(db: Awaited<ReturnType<typeof openReadOnly>>, query: AuditQuery, params: ReturnType<typeof parseParams>): Promise<void> {
   const columns = await describeQuery(db.run, query.sql, params);
-  const order = inOrderOf(columns);
   const write = async (text: string) => {
     if (!process.stdout.write(text)) await once(process.stdout, 'drain');
   };
   await write(csvHeader(columns));
-  for await (const batch of db.stream(query.sql, params)) await write(batch.map((row) => csvLine(columns, order(row))).join(''));
+  for await (const batch of db.stream(query.sql, params)) await write(batch.map(csvValues).join(''));
 }
 
 async function reportCommand(catalog: Map<string, AuditQuery>, options: Map<string, string>): Promise<void> {

@@ -88,46 +88,40 @@ export async function insertOnce(client: ClickHouseClient, table: string, row: R
   await client.insert({ table, values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: token } });
 }
 
-/** Rows per batch of streamRows: bounded even where the transport hands over a result in one piece. */
+/** Rows per batch of streamValues: bounded even where the transport hands over a result in one piece. */
 const rowsPerBatch = 8192;
 
 /**
- * A result a batch at a time as it arrives: JSONCompactEachRow (one array of values per row, the same
- * values JSONEachRow gives), keyed by the names DESCRIBE gives (a WithNames format would repeat them in
- * every block chdb streams). A year's listing is millions of rows, so there is no await per row, and
- * lines are cut from the response bytes (a newline byte never occurs inside a UTF-8 character): the
- * client's own row stream, an object and a string per line, costs about a third more. Over HTTP (a
- * server, the SQL door) the response arrives in blocks; chdb's client connection hands over a result
- * whole, which only the door avoids.
+ * A result a batch at a time as it arrives, each row its values in the query's column order
+ * (JSONCompactEachRow: the values JSONEachRow gives, without the names, which a WithNames format
+ * would repeat in every block chdb streams). A year's listing is millions of rows: no await and no
+ * object per row, and lines are cut from the response bytes (a newline byte never occurs inside a
+ * UTF-8 character), where the client's own row stream makes an object and a string per line. Over
+ * HTTP (a server, the SQL door) the response arrives in blocks; chdb's client connection hands over a
+ * result whole, which only the door avoids.
  */
-export async function* streamRows(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}, settings: Record<string, string | number> = {}): AsyncGenerator<Record<string, unknown>[]> {
-  // The newline keeps a trailing `-- comment` from swallowing the parenthesis.
-  const names = (await queryRows<{ name: string }>(client, `DESCRIBE (\n${query}\n)`, params, settings)).map((c) => c.name);
+export async function* streamValues(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}, settings: Record<string, string | number> = {}): AsyncGenerator<unknown[][]> {
   const result = await client.query({ query, query_params: params, format: 'JSONCompactEachRow', clickhouse_settings: settings });
-  const keyed = (line: string): Record<string, unknown> => {
-    let values: unknown[];
+  const values = (line: string): unknown[] => {
     try {
-      values = JSON.parse(line) as unknown[];
+      return JSON.parse(line) as unknown[];
     } catch {
       // What a server writes when a query fails after its first rows went out.
       throw new Error(`ClickHouse stopped mid-result: ${line.slice(0, 500)}`);
     }
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-    return row;
   };
   const raw = (result as unknown as { _stream?: AsyncIterable<Buffer> })._stream;
   if (!raw) {
-    for await (const lines of result.stream()) if (lines.length) yield lines.map((l) => keyed(l.text));
+    for await (const lines of result.stream()) if (lines.length) yield lines.map((l) => values(l.text));
     return;
   }
   let pending: Buffer | null = null;
-  let batch: Record<string, unknown>[] = [];
+  let batch: unknown[][] = [];
   for await (const chunk of raw) {
     const bytes: Buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
     let start = 0;
     for (let end = bytes.indexOf(10); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
-      if (batch.push(keyed(bytes.toString('utf8', start, end))) === rowsPerBatch) {
+      if (batch.push(values(bytes.toString('utf8', start, end))) === rowsPerBatch) {
         yield batch;
         batch = [];
       }
@@ -139,7 +133,7 @@ export async function* streamRows(client: ClickHouseClient, query: string, param
     }
   }
   const last = pending?.toString('utf8').trim();
-  if (last) yield [keyed(last)];
+  if (last) yield [values(last)];
 }
 
 /** Errors that a later attempt may not see: network, overload, timeouts. Everything else is a bug or bad data. */

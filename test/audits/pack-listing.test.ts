@@ -6,7 +6,7 @@ import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyPack } from '../../audits/manifest.js';
 import { buildEvidencePack, htmlRowLimit } from '../../audits/report.js';
-import { queryRows, streamRows } from '../../lib/clickhouse.js';
+import { queryRows, streamValues } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { withLocalSecrets } from '../../lib/local-secrets.js';
@@ -45,7 +45,7 @@ describe.runIf(embedded)('evidence pack listings', () => {
   it('streams every violation to the CSV and shows the first rows with the count in the HTML', async () => {
     const config = withLocalSecrets(loadConfig({ DATA_DIR: testDataDir() }), { integrations: false });
     const client = createClient({ url: door.url, username: 'analyst', password: config.sqlDoor.passwords.analyst!, database: 'ine_audit' });
-    const stream = (query: string, params: Record<string, unknown> = {}) => streamRows(client, query, params);
+    const stream = (query: string, params: Record<string, unknown> = {}) => streamValues(client, query, params);
     const outDir = join(mkdtempSync(join(tmpdir(), 'ine-audit-listing-')), 'pack');
     const pack = await buildEvidencePack({ run: (q, p = {}) => queryRows(client, q, p), stream, catalog, store: 'test' }, { from: '2025-06-01', to: '2025-07-01', integration, outDir });
     await client.close();
