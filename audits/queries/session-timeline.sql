@@ -48,8 +48,9 @@ FROM
            CAST(NULL, 'Nullable(UInt16)'), '', toString(integration),
            toString(source), CAST(received_at, 'Nullable(DateTime64(3, \'UTC\'))'),
            concat('record_id=', record_id)
-    FROM ine_audit.deliveries FINAL
-    WHERE session_id = {session:String}
+    -- One row per delivery: a Kafka redelivery stores the same row again (what FINAL would fold, at the
+    -- cost of merging every part the session's granules are in).
+    FROM (SELECT * FROM ine_audit.deliveries WHERE session_id = {session:String} LIMIT 1 BY kind, delivery_id)
     UNION ALL
     SELECT at, 6, 'erasure', concat('erasure of a ', toString(scope), if(full, ', full', '')),
            CAST(NULL, 'Nullable(UInt16)'), '', '',

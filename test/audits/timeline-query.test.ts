@@ -6,7 +6,8 @@ import { auditRows, auditStore, consent, decision, event, namespace, seedWithSou
 
 /*
  * One session, in the order things happened:
- *   09:00:00 started event · 09:01:00 ine consent (received 09:01:01) · 09:10:00 submitted event
+ *   09:00:00 started event · 09:01:00 ine consent (received 09:01:01) · 09:10:00 submitted event (its
+ *   delivery stored twice, as a Kafka redelivery does)
  *   09:20:00 resubmission_requested decision with an INE block, not completed (the INE check)
  *   10:00:00 approved decision of a second attempt, delivered at 10:00:01 and again at 10:30:00
  * Another session of the same integration must not show up.
@@ -26,10 +27,14 @@ describe('session-timeline', () => {
   beforeAll(async () => {
     const store = await auditStore();
     run = store.run;
+    // Kept apart: a background merge would fold the two copies of one delivery before the query does.
+    await store.client.command({ query: 'SYSTEM STOP MERGES ine_audit.deliveries' });
     await seedWithSources(store.client, T, [
       { kind: 'event', body: started, receivedAt: '2025-06-03T09:00:00Z', source: 'webhook' },
       { kind: 'consent', body: given, receivedAt: '2025-06-03T09:01:01Z', source: 'import' },
-      { kind: 'event', body: submitted, receivedAt: '2025-06-03T09:10:00Z', source: 'webhook' },
+      // Stored twice under one delivery id, as a Kafka redelivery stores it: still one delivery.
+      { kind: 'event', body: submitted, receivedAt: '2025-06-03T09:10:00Z', source: 'webhook', deliveryId: `${ns.id}-kafka` },
+      { kind: 'event', body: submitted, receivedAt: '2025-06-03T09:10:00Z', source: 'webhook', deliveryId: `${ns.id}-kafka` },
       { kind: 'decision', body: resubmission, receivedAt: '2025-06-03T09:20:01Z', source: 'webhook' },
       { kind: 'decision', body: approved, receivedAt: '2025-06-03T10:00:01Z', source: 'webhook' },
       { kind: 'decision', body: approved, receivedAt: '2025-06-03T10:30:00Z', source: 'webhook' },
