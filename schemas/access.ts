@@ -27,9 +27,9 @@ export const objects: Readonly<Record<string, Decision>> = {
   session_events: analystOnly('view of session events'),
   event_rows: {
     analyst: 'read',
-    grafana: ['session_id', 'event_id', 'attempt_id', 'integration', 'code', 'action', 'feature', 'source', 'received_at', 'row_version'],
+    grafana: ['session_id', 'event_id', 'attempt_id', 'integration', 'code', 'action', 'feature', 'source', 'delivery_id', 'received_at', 'row_version'],
     operator: 'read',
-    why: 'what session_events reads; grafana reads the event columns of the session timeline, never the pseudonyms',
+    why: 'what session_events reads; grafana reads the event columns of the session timeline (delivery_id as in deliveries, which it reads whole), never the pseudonyms',
   },
   consents: analytics('view of consent records (pseudonyms only); consent_audit reads it'),
   consent_rows: analytics('what consents and consent_audit read'),

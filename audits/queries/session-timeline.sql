@@ -50,7 +50,13 @@ FROM
            concat('record_id=', record_id)
     -- One row per delivery: a Kafka redelivery stores the same row again (what FINAL would fold, at the
     -- cost of merging every part the session's granules are in).
-    FROM (SELECT * FROM ine_audit.deliveries WHERE session_id = {session:String} LIMIT 1 BY kind, delivery_id)
+    FROM
+    (
+        SELECT kind, delivery_id, record_id, integration, source, received_at
+        FROM ine_audit.deliveries
+        WHERE session_id = {session:String}
+        LIMIT 1 BY kind, delivery_id
+    )
     UNION ALL
     SELECT at, 6, 'erasure', concat('erasure of a ', toString(scope), if(full, ', full', '')),
            CAST(NULL, 'Nullable(UInt16)'), '', '',
