@@ -68,6 +68,9 @@ const envSchema = z.object({
   // Embedded mode (npm start, import and replay on the store): how long an insert may keep retrying
   // before the request is answered 503.
   EMBEDDED_INSERT_DEADLINE_MS: intFromEnv(10_000, 100),
+  // Embedded mode: how long an insert may wait for the rest of a burst of requests (each insert writes
+  // a part per table, whose fixed cost a fuller batch shares); 0 sends at once.
+  EMBEDDED_INSERT_LINGER_MS: intFromEnv(20, 0),
 
   // The embedded store's SQL door (sqldoor/): ClickHouse's HTTP interface, read-only.
   CLICKHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -143,7 +146,7 @@ export type Config = Readonly<{
   clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined; cluster?: string }>;
   /** Rows per insert, both modes (a processor chunk, an embedded group commit). */
   batch: Readonly<{ maxRows: number }>;
-  embedded: Readonly<{ insertDeadlineMs: number }>;
+  embedded: Readonly<{ insertDeadlineMs: number; insertLingerMs: number }>;
   retryAfterSeconds: number;
   /** Warnings about renamed variables still in use, for the log. */
   deprecations: readonly string[];
@@ -250,7 +253,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }),
     clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, cluster: env.CLICKHOUSE_CLUSTER }),
     batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS }),
-    embedded: Object.freeze({ insertDeadlineMs: env.EMBEDDED_INSERT_DEADLINE_MS }),
+    embedded: Object.freeze({ insertDeadlineMs: env.EMBEDDED_INSERT_DEADLINE_MS, insertLingerMs: env.EMBEDDED_INSERT_LINGER_MS }),
     retryAfterSeconds: env.RETRY_AFTER_SECONDS,
     deprecations: Object.freeze(deprecations),
     sqlDoor: Object.freeze({
