@@ -65,7 +65,7 @@ export function compose(config: Config, log: Logger, metrics: Metrics = createMe
       const b = parts.bus();
       await b.ensureTopics(Object.values(topics));
       await b.connectProducer();
-      return createKafkaSink(b, topics, log, { publishTimeoutMs: config.kafka.publishTimeoutMs, retryAfterSeconds: config.retryAfterSeconds });
+      return createKafkaSink(b, topics, log, { publishTimeoutMs: config.kafka.publishTimeoutMs, lingerMs: config.kafka.publishLingerMs, retryAfterSeconds: config.retryAfterSeconds });
     },
 
     processor: () =>

@@ -49,6 +49,8 @@ const envSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: intFromEnv(3, 1),
   KAFKA_REPLICATION_FACTOR: intFromEnv(1, 1),
   KAFKA_PUBLISH_TIMEOUT_MS: intFromEnv(5000, 100),
+  // While busy, how long a produce request may wait for the rest of a burst of webhooks (lib/group-commit.ts).
+  KAFKA_PUBLISH_LINGER_MS: intFromEnv(10, 0),
   // How long a processor's Kafka fetch waits for data before returning what it has.
   KAFKA_FETCH_MAX_WAIT_MS: intFromEnv(200, 0),
   // The Retry-After of a 503 (Kafka or ClickHouse unavailable), both modes.
@@ -139,6 +141,7 @@ export type Config = Readonly<{
     partitions: number;
     replicationFactor: number;
     publishTimeoutMs: number;
+    publishLingerMs: number;
     fetchMaxWaitMs: number;
     sessionTimeoutMs: number;
     lagIntervalMs: number;
@@ -247,6 +250,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
+      publishLingerMs: env.KAFKA_PUBLISH_LINGER_MS,
       fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
       sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
       lagIntervalMs: env.KAFKA_LAG_INTERVAL_MS,
