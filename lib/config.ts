@@ -50,7 +50,7 @@ const envSchema = z.object({
   KAFKA_REPLICATION_FACTOR: intFromEnv(1, 1),
   KAFKA_PUBLISH_TIMEOUT_MS: intFromEnv(5000, 100),
   // While busy, how long a produce request may wait for the rest of a burst of webhooks (lib/group-commit.ts).
-  KAFKA_PUBLISH_LINGER_MS: intFromEnv(10, 0),
+  KAFKA_PUBLISH_LINGER_MS: intFromEnv(2, 0),
   // How long a processor's Kafka fetch waits for data before returning what it has.
   KAFKA_FETCH_MAX_WAIT_MS: intFromEnv(200, 0),
   // The Retry-After of a 503 (Kafka or ClickHouse unavailable), both modes.
