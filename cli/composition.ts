@@ -55,7 +55,7 @@ export function compose(config: Config, log: Logger, metrics: Metrics = createMe
 
     /** Embedded mode: accepted messages are derived and inserted in this process; flush() drains the group commit. */
     embeddedSink(): { sink: Sink; flush: () => Promise<void> } {
-      const batcher = createBatcher(parts.writer(), { maxRows: config.batch.maxRows, deadlineMs: config.embedded.insertDeadlineMs });
+      const batcher = createBatcher(parts.writer(), { maxRows: config.batch.maxRows, deadlineMs: config.embedded.insertDeadlineMs, lingerMs: config.embedded.insertLingerMs });
       const sink = createInlineSink({ batcher, deriveDeps: parts.deriveDeps(), client: parts.store(), log, retryAfterSeconds: config.retryAfterSeconds });
       return { sink, flush: batcher.flush };
     },
@@ -65,7 +65,7 @@ export function compose(config: Config, log: Logger, metrics: Metrics = createMe
       const b = parts.bus();
       await b.ensureTopics(Object.values(topics));
       await b.connectProducer();
-      return createKafkaSink(b, topics, log, { publishTimeoutMs: config.kafka.publishTimeoutMs, retryAfterSeconds: config.retryAfterSeconds });
+      return createKafkaSink(b, topics, log, { publishTimeoutMs: config.kafka.publishTimeoutMs, lingerMs: config.kafka.publishLingerMs, retryAfterSeconds: config.retryAfterSeconds });
     },
 
     processor: () =>

@@ -77,13 +77,55 @@ function cutOffSlowBodies(app: FastifyInstance, deadlineMs: number): void {
   });
 }
 
+type Bindings = Record<string, unknown>;
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * req.log without a pino child per request: a child's bindings go through redaction when it is made
+ * (~7 µs, 3% of a Kafka-mode request). This one makes the child on the first line a request actually
+ * writes, so every line still carries its reqId.
+ */
+class RequestLogger {
+  #child: FastifyBaseLogger | undefined;
+  constructor(
+    private readonly parent: FastifyBaseLogger & Pick<Logger, 'isLevelEnabled'>,
+    private readonly bindings: Bindings,
+  ) {}
+  private real(): FastifyBaseLogger {
+    return (this.#child ??= this.parent.child(this.bindings));
+  }
+  private write(level: Level, args: unknown[]): void {
+    if (this.parent.isLevelEnabled(level)) (this.real()[level] as (...a: unknown[]) => void)(...args);
+  }
+  get level(): string {
+    return this.#child?.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.real().level = level;
+  }
+  fatal(...args: unknown[]): void { this.write('fatal', args); }
+  error(...args: unknown[]): void { this.write('error', args); }
+  warn(...args: unknown[]): void { this.write('warn', args); }
+  info(...args: unknown[]): void { this.write('info', args); }
+  debug(...args: unknown[]): void { this.write('debug', args); }
+  trace(...args: unknown[]): void { this.write('trace', args); }
+  silent(): void {}
+  child(bindings: Bindings, options?: object): FastifyBaseLogger {
+    return this.real().child(bindings, options);
+  }
+}
+
 /** The ingest HTTP app; never listens (server.ts and the embedded start do). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, log, metrics } = deps;
   const sink = timedSink(deps.sink, metrics);
+  const httpLog = log.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: httpLog as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // A route's own logLevel needs a real child with that level.
+    childLoggerFactory: (logger, bindings, options) =>
+      options.level ? logger.child(bindings, options) : (new RequestLogger(logger as FastifyBaseLogger & Pick<Logger, 'isLevelEnabled'>, bindings) as unknown as FastifyBaseLogger),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     requestTimeout: config.requestTimeoutMs,
@@ -102,8 +144,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, status: reply.statusCode, outcome: req.outcome ?? '' });
     if (route === '/healthz' || route === '/readyz') return;
-    // One line per request, without payload or personal data.
-    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), integration: req.integration, outcome: req.outcome }, 'request');
+    // One line per request, without payload or personal data; reqId as req.log would bind it, without making a child per request.
+    if (httpLog.isLevelEnabled('info')) httpLog.info({ reqId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), integration: req.integration, outcome: req.outcome }, 'request');
   });
 
   app.setErrorHandler(async (err: FastifyError, req, reply) => {

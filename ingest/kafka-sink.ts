@@ -11,9 +11,11 @@ export interface KafkaSinkOptions {
   retryAfterSeconds: number;
   /** Upper bound of one produce request (Kafka refuses record batches over message.max.bytes, 1 MiB by default). */
   maxBatchBytes: number;
+  /** While busy, a produce request waits up to this long for the rest of a burst (0: never). */
+  lingerMs: number;
 }
 
-const defaults: KafkaSinkOptions = { publishTimeoutMs: 5000, retryAfterSeconds: 30, maxBatchBytes: 512 * 1024 };
+const defaults: KafkaSinkOptions = { publishTimeoutMs: 5000, retryAfterSeconds: 30, maxBatchBytes: 512 * 1024, lingerMs: 0 };
 
 /**
  * Group commit for the producer. The idempotent producer sends one request at a time, so one send per
@@ -28,6 +30,7 @@ export function batchingPublisher(bus: KafkaBus, options: KafkaSinkOptions) {
       send: (groups) => bus.publish(topic, groups.length === 1 ? groups[0]! : groups.flat()),
       weightOf: (messages) => messages.reduce((n, m) => n + m.value.length + (m.key?.length ?? 0), 0),
       maxWeight: options.maxBatchBytes,
+      lingerMs: options.lingerMs,
       expiry: { afterMs: options.publishTimeoutMs, error: () => new UnavailableError(`Kafka publish to ${topic} queued too long`, options.retryAfterSeconds) },
     });
   return (topic: string, messages: OutgoingMessage[]): Promise<void> => {

@@ -49,6 +49,8 @@ const envSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: intFromEnv(3, 1),
   KAFKA_REPLICATION_FACTOR: intFromEnv(1, 1),
   KAFKA_PUBLISH_TIMEOUT_MS: intFromEnv(5000, 100),
+  // While busy, how long a produce request may wait for the rest of a burst of webhooks (lib/group-commit.ts).
+  KAFKA_PUBLISH_LINGER_MS: intFromEnv(2, 0),
   // How long a processor's Kafka fetch waits for data before returning what it has.
   KAFKA_FETCH_MAX_WAIT_MS: intFromEnv(200, 0),
   // The Retry-After of a 503 (Kafka or ClickHouse unavailable), both modes.
@@ -68,6 +70,9 @@ const envSchema = z.object({
   // Embedded mode (npm start, import and replay on the store): how long an insert may keep retrying
   // before the request is answered 503.
   EMBEDDED_INSERT_DEADLINE_MS: intFromEnv(10_000, 100),
+  // Embedded mode: how long an insert may wait for the rest of a burst of requests (each insert writes
+  // a part per table, whose fixed cost a fuller batch shares); 0 sends at once.
+  EMBEDDED_INSERT_LINGER_MS: intFromEnv(20, 0),
 
   // The embedded store's SQL door (sqldoor/): ClickHouse's HTTP interface, read-only.
   CLICKHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -136,6 +141,7 @@ export type Config = Readonly<{
     partitions: number;
     replicationFactor: number;
     publishTimeoutMs: number;
+    publishLingerMs: number;
     fetchMaxWaitMs: number;
     sessionTimeoutMs: number;
     lagIntervalMs: number;
@@ -143,7 +149,7 @@ export type Config = Readonly<{
   clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined; cluster?: string }>;
   /** Rows per insert, both modes (a processor chunk, an embedded group commit). */
   batch: Readonly<{ maxRows: number }>;
-  embedded: Readonly<{ insertDeadlineMs: number }>;
+  embedded: Readonly<{ insertDeadlineMs: number; insertLingerMs: number }>;
   retryAfterSeconds: number;
   /** Warnings about renamed variables still in use, for the log. */
   deprecations: readonly string[];
@@ -244,13 +250,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
+      publishLingerMs: env.KAFKA_PUBLISH_LINGER_MS,
       fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
       sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
       lagIntervalMs: env.KAFKA_LAG_INTERVAL_MS,
     }),
     clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, cluster: env.CLICKHOUSE_CLUSTER }),
     batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS }),
-    embedded: Object.freeze({ insertDeadlineMs: env.EMBEDDED_INSERT_DEADLINE_MS }),
+    embedded: Object.freeze({ insertDeadlineMs: env.EMBEDDED_INSERT_DEADLINE_MS, insertLingerMs: env.EMBEDDED_INSERT_LINGER_MS }),
     retryAfterSeconds: env.RETRY_AFTER_SECONDS,
     deprecations: Object.freeze(deprecations),
     sqlDoor: Object.freeze({

@@ -62,4 +62,40 @@ describe('groupCommit', () => {
     await commit.flush();
     expect(done).toBe(5);
   });
+
+  it('while busy, lets a group wait for the rest of a burst (closed-loop callers answered together)', async () => {
+    const sent: number[][] = [];
+    const commit = groupCommit<number>({ send: async (items) => { sent.push(items); await new Promise((r) => setTimeout(r, 5)); }, weightOf: () => 1, maxWeight: 100, lingerMs: 200 });
+    // Each caller submits again as soon as it is answered, one after another, as clients of an HTTP service do.
+    const caller = async (id: number, rounds: number) => {
+      for (let r = 0; r < rounds; r++) {
+        // The callers come back one event-loop turn after another, not in the same one.
+        for (let turn = 0; turn < id * 3; turn++) await new Promise((res) => setImmediate(res));
+        await commit.submit(id);
+      }
+    };
+    await Promise.all([0, 1, 2, 3, 4, 5].map((id) => caller(id, 4)));
+    // Without the wait the groups alternate [0], [1..5], [0], ... (8 sends); with it, once busy, each holds every caller.
+    expect(sent.length).toBeLessThanOrEqual(5);
+    expect(sent.slice(2, -1).every((g) => g.length === 6)).toBe(true);
+    expect(sent.flat()).toHaveLength(24);
+  });
+
+  it('never makes an item wait after a lull, and stops waiting at lingerMs', async () => {
+    const sentAt: number[] = [];
+    const commit = groupCommit<number>({ send: async () => void sentAt.push(Date.now()), weightOf: () => 1, maxWeight: 100, lingerMs: 50 });
+    let t = Date.now();
+    await commit.submit(1);
+    expect(Date.now() - t).toBeLessThan(40);
+    // Busy now: a steady trickle (one item every ms) still goes out by lingerMs.
+    t = Date.now();
+    const trickle: Array<Promise<void>> = [];
+    for (let i = 0; i < 100; i++) {
+      trickle.push(commit.submit(i));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(trickle);
+    expect(sentAt.length).toBeGreaterThan(2);
+    for (let i = 2; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeLessThan(50 + 40);
+  });
 });

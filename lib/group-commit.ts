@@ -1,8 +1,8 @@
 /**
  * Group commit: callers hand over items and wait until the group holding theirs is sent. While one
  * send is in flight, whatever arrives waits and goes out together in the next; when idle, items go out
- * on the next tick (so one tick's callers still share a send). No timer: a send's fixed cost, not a
- * wait, sets the group size. Used by the Kafka publisher and the embedded insert batcher.
+ * on the next tick (so one tick's callers still share a send). A send's fixed cost, not a timer, sets
+ * the group size; lingerMs only lets a busy service's group wait briefly for the rest of its burst. Used by the Kafka publisher and the embedded insert batcher.
  */
 export interface GroupCommitOptions<T> {
   /** Sends one group; each caller in it resolves with it, or rejects with its error. */
@@ -12,6 +12,13 @@ export interface GroupCommitOptions<T> {
   maxWeight: number;
   /** An item that waited longer than afterMs is refused unsent, so a refusal means "not sent". */
   expiry?: { afterMs: number; error: () => Error };
+  /**
+   * While busy (a group sent within the last second), a group waits until nothing new arrived for
+   * QUIET_MS, at most lingerMs. Busy callers come in bursts: answered together, they send their next
+   * items within a few ms of each other, and without the wait the first of them would go out almost
+   * alone, paying a whole send's fixed cost, and the rest in the next. After a lull nothing waits.
+   */
+  lingerMs?: number;
 }
 
 export interface GroupCommit<T> {
@@ -28,16 +35,44 @@ interface Waiting<T> {
   reject: (err: unknown) => void;
 }
 
+/** A service that sent a group this recently is busy: its next group may linger for the burst. */
+const BUSY_WITHIN_MS = 1000;
+/** A burst is over once nothing arrived for this long. */
+const QUIET_MS = 2;
+
 export function groupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
   const waiting: Array<Waiting<T>> = [];
   let running: Promise<void> | null = null;
   let scheduled = false;
+  let waitingWeight = 0;
+  let lastSentAt = 0;
+  let arrived: (() => void) | null = null;
+
+  /** Resolves once no item arrived for QUIET_MS, or after ms in all. */
+  function lingerForBurst(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const deadline = Date.now() + ms;
+      let timer: NodeJS.Timeout;
+      const done = () => {
+        clearTimeout(timer);
+        arrived = null;
+        resolve();
+      };
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, Math.min(QUIET_MS, deadline - Date.now())));
+      };
+      arrived = () => (Date.now() >= deadline || waitingWeight >= options.maxWeight ? done() : arm());
+      arm();
+    });
+  }
 
   function nextGroup(): Array<Waiting<T>> {
     const group: Array<Waiting<T>> = [];
     let weight = 0;
     while (waiting.length && (group.length === 0 || weight + waiting[0]!.weight <= options.maxWeight)) {
       const next = waiting.shift()!;
+      waitingWeight -= next.weight;
       if (options.expiry && Date.now() - next.queuedAt > options.expiry.afterMs) {
         next.reject(options.expiry.error());
         continue;
@@ -50,10 +85,12 @@ export function groupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
 
   async function drain(): Promise<void> {
     while (waiting.length) {
+      if (options.lingerMs && Date.now() - lastSentAt < BUSY_WITHIN_MS && waitingWeight < options.maxWeight) await lingerForBurst(options.lingerMs);
       const group = nextGroup();
       if (group.length === 0) continue;
       try {
         await options.send(group.map((w) => w.item));
+        lastSentAt = Date.now();
         for (const w of group) w.resolve();
       } catch (err) {
         for (const w of group) w.reject(err);
@@ -69,7 +106,10 @@ export function groupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
   return {
     submit(item) {
       return new Promise((resolve, reject) => {
-        waiting.push({ item, weight: options.weightOf(item), queuedAt: Date.now(), resolve, reject });
+        const weight = options.weightOf(item);
+        waiting.push({ item, weight, queuedAt: Date.now(), resolve, reject });
+        waitingWeight += weight;
+        arrived?.();
         if (!running && !scheduled) {
           scheduled = true;
           setImmediate(start);

@@ -42,17 +42,16 @@ function deriveAll(topic: ConsumedTopic, at: { topic: string; partition: number 
   const deadLetters: DeadLetterMessage[] = [];
   for (const m of messages) {
     const value = m.value?.toString('utf8') ?? '';
-    const position = positionOf(at, m);
     const decoded = decode(topic, value);
     if (!decoded.ok) {
-      deadLetters.push(deadLetterOf(position, value, decoded.error));
+      deadLetters.push(deadLetterOf(positionOf(at, m), value, decoded.error));
       continue;
     }
     try {
       mergeRows(rows, derive(decoded.value, deps));
     } catch (err) {
       // A normalizer throwing is a bug or a payload we did not foresee: dead-letter it, keep the partition moving.
-      deadLetters.push(deadLetterOf(position, value, `normalization failed: ${(err as Error).message}`));
+      deadLetters.push(deadLetterOf(positionOf(at, m), value, `normalization failed: ${(err as Error).message}`));
     }
   }
   return { rows, deadLetters };

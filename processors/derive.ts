@@ -1,4 +1,5 @@
-import type { DeliveryRow, TableRows } from '../schemas/rows.js';
+import type { DeliveryRow, RawPayloadRow, TableRows } from '../schemas/rows.js';
+import type { AcceptedMessage } from '../schemas/messages.js';
 import { toClickHouseTime } from '../lib/time.js';
 import { createPseudonymizer, type Pseudonymize } from '../lib/pseudonym.js';
 import type { AcceptedDelivery } from '../pipeline/contract.js';
@@ -35,25 +36,30 @@ export function deriveAccepted(accepted: AcceptedDelivery, deps: DeriveDeps): Ta
     rowVersion: deps.rowVersion(),
     pseudonymize: deps.pseudonymize,
   };
-  const base = { delivery_id: ctx.deliveryId, kind: message.kind, integration: ctx.integration, source: ctx.source, received_at: ctx.receivedAt };
-  const delivery = (record_id: string, session_id: string, event_time: string | null): DeliveryRow => ({ ...base, record_id, session_id, event_time });
-  const raw = (session_id: string) => [{ ...base, session_id, body_sha256: message.bodySha256, body: message.body }];
-
   switch (accepted.kind) {
     case 'decision': {
       const row = normalizeDecision(accepted.payload, ctx);
-      return { decision_rows: [row], deliveries: [delivery(row.decision_id, row.session_id, row.decision_time)], raw_payloads: raw(row.session_id) };
+      return { decision_rows: [row], deliveries: [deliveryRow(message, ctx, row.decision_id, row.session_id, row.decision_time)], raw_payloads: [rawRow(message, ctx, row.session_id)] };
     }
     case 'event': {
       const row = normalizeEvent(accepted.payload, ctx);
-      return { event_rows: [row], deliveries: [delivery(row.event_id, row.session_id, null)], raw_payloads: raw(row.session_id) };
+      return { event_rows: [row], deliveries: [deliveryRow(message, ctx, row.event_id, row.session_id, null)], raw_payloads: [rawRow(message, ctx, row.session_id)] };
     }
     case 'consent': {
       const row = normalizeConsent(accepted.payload, ctx);
-      return { consent_rows: [row], deliveries: [delivery(row.consent_id, row.session_id, row.given_at)], raw_payloads: raw(row.session_id) };
+      return { consent_rows: [row], deliveries: [deliveryRow(message, ctx, row.consent_id, row.session_id, row.given_at)], raw_payloads: [rawRow(message, ctx, row.session_id)] };
     }
   }
 }
+
+// Object literals rather than spreads of a shared base: this runs once per message on the processor's hot path.
+const deliveryRow = (message: AcceptedMessage, ctx: NormalizeContext, record_id: string, session_id: string, event_time: string | null): DeliveryRow => ({
+  delivery_id: ctx.deliveryId, kind: message.kind, integration: ctx.integration, source: ctx.source, received_at: ctx.receivedAt, record_id, session_id, event_time,
+});
+
+const rawRow = (message: AcceptedMessage, ctx: NormalizeContext, session_id: string): RawPayloadRow => ({
+  delivery_id: ctx.deliveryId, kind: message.kind, integration: ctx.integration, source: ctx.source, received_at: ctx.receivedAt, session_id, body_sha256: message.bodySha256, body: message.body,
+});
 
 /** A decoded message → the rows it becomes. Pure but for the version clock; a throw means a payload nobody foresaw. */
 export function derive(decoded: Decoded, deps: DeriveDeps): TableRows {

@@ -70,8 +70,9 @@ export function createRowWriter(client: ClickHouseClient, log: Logger, onInserte
  * Group commit for the embedded mode and imports: callers wait until their rows are in ClickHouse;
  * rows that arrive while an insert is in flight go out together in the next (closed at maxRows).
  */
-export function createBatcher(writer: RowWriter, options: { maxRows: number; deadlineMs: number }) {
+export function createBatcher(writer: RowWriter, options: { maxRows: number; deadlineMs: number; lingerMs?: number }) {
   const commit = groupCommit<TableRows>({
+    lingerMs: options.lingerMs,
     send: (groups) => writer.write(groups.length === 1 ? groups[0]! : groups.reduce(mergeRows, {}), { deadlineMs: options.deadlineMs }),
     weightOf: countRows,
     maxWeight: options.maxRows,

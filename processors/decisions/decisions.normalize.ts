@@ -50,12 +50,14 @@ export function ineFields(ine: Ine | null | undefined): Pick<
   };
 }
 
+const timeOrNull = (t: string | null | undefined): string | null => (t ? toClickHouseTime(t) : null);
+
 /** A validated decision payload → its analytics row: no names, id numbers, birth dates or addresses. */
 export function normalizeDecision(payload: DecisionWebhook, ctx: NormalizeContext): DecisionRow {
   const v = payload.verification;
-  const time = (t: string | null | undefined) => (t ? toClickHouseTime(t) : null);
-  const decisionTime = time(v.decisionTime);
+  const decisionTime = timeOrNull(v.decisionTime);
   const person = v.person ?? null;
+  const ine = ineFields(v.additionalVerifiedData?.ineBiometricRegistryValidation);
   return {
     session_id: v.id,
     decision_id: decisionIdOf(v),
@@ -67,10 +69,16 @@ export function normalizeDecision(payload: DecisionWebhook, ctx: NormalizeContex
     reason_code: v.reasonCode ?? null,
     decision_time: decisionTime ?? ctx.receivedAt,
     decision_time_missing: decisionTime === null,
-    acceptance_time: time(v.acceptanceTime),
-    submission_time: time(v.submissionTime),
+    acceptance_time: timeOrNull(v.acceptanceTime),
+    submission_time: timeOrNull(v.submissionTime),
     status_code_mismatch: expectedCode[v.status] !== undefined && expectedCode[v.status] !== v.code,
-    ...ineFields(v.additionalVerifiedData?.ineBiometricRegistryValidation),
+    ine_check_performed: ine.ine_check_performed,
+    ine_result_state: ine.ine_result_state,
+    ine_face_match: ine.ine_face_match,
+    ine_face_match_percentage: ine.ine_face_match_percentage,
+    ine_response_status: ine.ine_response_status,
+    ine_threshold_match: ine.ine_threshold_match,
+    ine_inconsistent: ine.ine_inconsistent,
     document_type: v.document?.type ?? null,
     document_country: v.document?.country ?? null,
     person_pseudonym: ctx.pseudonymize(person?.idNumber ?? null),
