@@ -65,11 +65,12 @@ describe('groupCommit', () => {
 
   it('while busy, lets a group wait for the rest of a burst (closed-loop callers answered together)', async () => {
     const sent: number[][] = [];
-    const commit = groupCommit<number>({ send: async (items) => { sent.push(items); await new Promise((r) => setTimeout(r, 5)); }, weightOf: () => 1, maxWeight: 100, lingerMs: 200 });
+    const commit = groupCommit<number>({ send: async (items) => { sent.push(items); await new Promise((r) => setTimeout(r, 5)); }, weightOf: () => 1, maxWeight: 100, lingerMs: 200, quietMs: 40 });
     // Each caller submits again as soon as it is answered, one after another, as clients of an HTTP service do.
     const caller = async (id: number, rounds: number) => {
       for (let r = 0; r < rounds; r++) {
-        // The callers come back one event-loop turn after another, not in the same one.
+        // The callers come back one event-loop turn after another, not in the same one (a loaded machine may
+    // take some ms for those turns: the quiet window here is wide enough that they never end a burst).
         for (let turn = 0; turn < id * 3; turn++) await new Promise((res) => setImmediate(res));
         await commit.submit(id);
       }

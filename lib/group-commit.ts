@@ -14,11 +14,13 @@ export interface GroupCommitOptions<T> {
   expiry?: { afterMs: number; error: () => Error };
   /**
    * While busy (a group sent within the last second), a group waits until nothing new arrived for
-   * QUIET_MS, at most lingerMs. Busy callers come in bursts: answered together, they send their next
+   * quietMs, at most lingerMs. Busy callers come in bursts: answered together, they send their next
    * items within a few ms of each other, and without the wait the first of them would go out almost
    * alone, paying a whole send's fixed cost, and the rest in the next. After a lull nothing waits.
    */
   lingerMs?: number;
+  /** A burst is over once nothing arrived for this long (default 2 ms). */
+  quietMs?: number;
 }
 
 export interface GroupCommit<T> {
@@ -37,7 +39,6 @@ interface Waiting<T> {
 
 /** A service that sent a group this recently is busy: its next group may linger for the burst. */
 const BUSY_WITHIN_MS = 1000;
-/** A burst is over once nothing arrived for this long. */
 const QUIET_MS = 2;
 
 export function groupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
@@ -48,7 +49,8 @@ export function groupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
   let lastSentAt = 0;
   let arrived: (() => void) | null = null;
 
-  /** Resolves once no item arrived for QUIET_MS, or after ms in all. */
+  const quietMs = options.quietMs ?? QUIET_MS;
+  /** Resolves once no item arrived for quietMs, or after ms in all. */
   function lingerForBurst(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const deadline = Date.now() + ms;
@@ -60,7 +62,7 @@ export function groupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
       };
       const arm = () => {
         clearTimeout(timer);
-        timer = setTimeout(done, Math.max(0, Math.min(QUIET_MS, deadline - Date.now())));
+        timer = setTimeout(done, Math.max(0, Math.min(quietMs, deadline - Date.now())));
       };
       arrived = () => (Date.now() >= deadline || waitingWeight >= options.maxWeight ? done() : arm());
       arm();
