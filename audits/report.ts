@@ -5,7 +5,7 @@ import { csvHeader, csvValues } from './format.js';
 import { PACK_FORMAT, writePack, type Manifest, type PackFile } from './manifest.js';
 import { isoOf, parseParams, type QueryParams } from './params.js';
 import { buildReportHtml, type ReportMetric, type ReportModel, type ReportTable } from './report-html.js';
-import { describeQuery, inOrderOf, runAudit, type AuditResult, type Column, type Row, type RunQuery, type StreamQuery } from './runner.js';
+import { describeQuery, runAudit, type AuditResult, type Column, type Row, type RunQuery, type StreamQuery } from './runner.js';
 import { ledgerPackFiles } from '../ledger/pack.js';
 
 /** The queries an evidence pack runs, in the order the report shows them. */
@@ -104,10 +104,10 @@ async function renderCharts(results: Map<ReportQueryName, AuditResult>) {
   ];
 }
 
-/** A query's result written as CSV while it arrives: its first rows are kept for the HTML, all are counted. */
 /** Values in column order as the row the HTML shows. */
 const rowOf = (columns: Column[], values: readonly unknown[]): Row => Object.fromEntries(columns.map((c, i) => [c.name, values[i]]));
 
+/** A query's result written as CSV while it arrives: its first rows are kept for the HTML, all are counted. */
 function csvOf(result: AuditResult & { total: number }, batches: AsyncIterable<unknown[][]> | unknown[][][]): AsyncIterable<string> {
   return (async function* () {
     yield csvHeader(result.columns);
