@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { createMetrics, type Metrics } from '../lib/metrics.js';
@@ -9,7 +10,8 @@ import { createKafkaSink } from '../ingest/kafka-sink.js';
 import { deriveDepsFor, type DeriveDeps } from '../processors/derive.js';
 import { createInlineSink } from '../processors/inline-sink.js';
 import { startProcessor } from '../processors/run.js';
-import { createBatcher, createRowWriter, type RowWriter } from '../processors/writer.js';
+import { createRowWriter, type RowWriter } from '../processors/writer.js';
+import { openJournal, type Journal } from '../processors/journal.js';
 
 /**
  * The composition root: every part of the pipeline for one config, each built once on first use.
@@ -53,11 +55,20 @@ export function compose(config: Config, log: Logger, metrics: Metrics = createMe
       return (deriveDeps ??= deriveDepsFor(config.pseudonymPepper));
     },
 
-    /** Embedded mode: accepted messages are derived and inserted in this process; flush() drains the group commit. */
-    embeddedSink(): { sink: Sink; flush: () => Promise<void> } {
-      const batcher = createBatcher(parts.writer(), { maxRows: config.batch.maxRows, deadlineMs: config.embedded.insertDeadlineMs, lingerMs: config.embedded.insertLingerMs });
-      const sink = createInlineSink({ batcher, deriveDeps: parts.deriveDeps(), client: parts.store(), log, retryAfterSeconds: config.retryAfterSeconds });
-      return { sink, flush: batcher.flush };
+    /** Embedded mode: accepted messages are derived in this process and go to ClickHouse through the journal in DATA_DIR. */
+    async embeddedSink(): Promise<{ sink: Sink; journal: Journal }> {
+      const journal = await openJournal({
+        dir: join(config.dataDir, 'journal'),
+        writer: parts.writer(),
+        log: log.child({ component: 'journal' }),
+        intervalMs: config.embedded.insertIntervalMs,
+        maxRows: config.batch.maxRows,
+        maxBacklogRows: config.embedded.maxBacklogRows,
+        insertDeadlineMs: config.embedded.insertDeadlineMs,
+        retryAfterSeconds: config.retryAfterSeconds,
+      });
+      const sink = createInlineSink({ journal, deriveDeps: parts.deriveDeps(), client: parts.store(), log });
+      return { sink, journal };
     },
 
     /** Kafka mode: the topics exist and the producer is connected before the first request. */

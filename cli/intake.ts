@@ -56,13 +56,13 @@ export async function openIntake(base: Config): Promise<Intake> {
   // Nobody holds the store: write through the same embedded sink `npm start` uses. A server's schema
   // is the deployment's to migrate; the embedded store is this process's alone.
   await parts.prepareStore(isEmbedded(config) ? 'migrate' : 'require-current');
-  const { sink, flush } = parts.embeddedSink();
+  const { sink, journal } = await parts.embeddedSink();
   return {
     accept: sink.accept,
     query: (query, params = {}) => queryRows(parts.store(), query, params),
     via: config.clickhouse.url ?? `chdb ${config.dataDir}`,
     close: async () => {
-      await flush();
+      await journal.close();
       await parts.close();
     },
   };

@@ -14,6 +14,7 @@ import { compose } from './composition.js';
 import { startDoor, type Door } from '../sqldoor/door.js';
 import { startLedgerSealer } from '../ledger/sealer.js';
 import { erasureDeps, eraseRoute } from '../erasure/service.js';
+import type { Journal } from '../processors/journal.js';
 
 export interface Services {
   config: Config;
@@ -24,6 +25,8 @@ export interface Services {
   sqlUrl?: string;
   /** Present in the process that writes to ClickHouse. */
   clickhouse?: ClickHouseClient;
+  /** Embedded mode: resolves once every webhook answered so far is in ClickHouse (bounded by the insert deadline). */
+  settled?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +59,7 @@ export async function startServices(
   let http: FastifyInstance | null = null;
   let inlineSink: Sink | null = null;
   let processorStop: (() => Promise<void>) | null = null;
-  let flushEmbedded: (() => Promise<void>) | null = null;
+  let journal: Journal | null = null;
 
   if (roles.processor && kafkaMode && client) processorStop = (await parts.processor()).stop;
   // Scheduled work runs where the store is written, never in a CLI or the SQL door that opens it.
@@ -67,9 +70,9 @@ export async function startServices(
     if (kafkaMode) {
       sink = await parts.kafkaSink();
     } else {
-      const embedded = parts.embeddedSink();
+      const embedded = await parts.embeddedSink();
       sink = inlineSink = embedded.sink;
-      flushEmbedded = embedded.flush;
+      journal = embedded.journal;
     }
     http = await buildApp({ config, sink, log, metrics: parts.metrics, ready: client && kafkaMode ? async () => ({ clickhouse: (await client.ping()).success }) : undefined });
     services.ingestUrl = await http.listen({ host: config.host, port: config.port });
@@ -82,15 +85,17 @@ export async function startServices(
   // The store's owner seals the ledger (with a server, every processor may: one digest per interval wins).
   const stopSealer = client ? startLedgerSealer({ client, config, log }) : null;
 
+  const settled = journal ? settledWithin(journal, config.embedded.insertDeadlineMs) : undefined;
+  services.settled = settled;
   let door: Door | null = null;
   if (client && isEmbedded(config)) {
-    door = await startDoor({ config, client, log });
+    door = await startDoor({ config, client, log, settled });
     services.sqlUrl = door.url;
   }
 
   const ingestApp = roles.ingest ? http : null;
   // The owner of the embedded store erases for `npm run erase` (nobody else may write chdb).
-  const routes = client && isEmbedded(config) ? (app: FastifyInstance) => eraseRoute(app, erasureDeps(client, config)) : undefined;
+  const routes = client && isEmbedded(config) ? (app: FastifyInstance) => eraseRoute(app, erasureDeps(client, config), settled && (async () => (await settled(), journal!.backlog() === 0))) : undefined;
   const admin = await buildAdminApp({ token: config.adminToken!, log, metrics: parts.metrics, openApi: ingestApp ? () => ingestApp.swagger() : undefined, accept: inlineSink?.accept, routes });
   services.adminUrl = await admin.listen({ host: config.adminHost, port: config.adminPort });
   if (client && isEmbedded(config)) writeFileSync(adminFile(config.dataDir), JSON.stringify({ url: services.adminUrl, pid: process.pid }), { mode: 0o600 });
@@ -99,7 +104,7 @@ export async function startServices(
   stops.push(['sqldoor', async () => door?.stop()]);
   stops.push(['http', async () => http?.close()]);
   stops.push(['processor', async () => processorStop?.()]);
-  stops.push(['batcher', async () => flushEmbedded?.()]);
+  stops.push(['journal', async () => journal?.close()]);
   stops.push(['scheduled work', async () => scheduled?.stop()]);
   stops.push(['ledger', async () => stopSealer?.()]);
   stops.push(['admin', async () => admin?.close()]);
@@ -117,6 +122,18 @@ export async function startServices(
     }
   };
   return services;
+}
+
+/**
+ * Reads in the process that owns the embedded store see every webhook answered before them: they
+ * wait for the journal, but no longer than an insert may retry (ClickHouse down: the read goes ahead).
+ */
+function settledWithin(journal: Journal, ms: number): () => Promise<void> {
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([journal.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  };
 }
 
 /** Entrypoint helper: start, then stop in order on SIGINT/SIGTERM with a hard deadline. */

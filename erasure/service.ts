@@ -16,10 +16,15 @@ export const erasureDeps = (client: ClickHouseClient, config: Config): ErasureDe
   kafka: config.kafka.brokers ? { retentionMs: config.kafkaRetentionHours * HOUR_MS, segmentMs: segmentMsFor(config.kafkaRetentionHours) } : null,
 });
 
-export function eraseRoute(app: FastifyInstance, deps: ErasureDeps): void {
+/** settled: resolves true once every webhook acknowledged so far is in ClickHouse, where erasure can reach it. */
+export function eraseRoute(app: FastifyInstance, deps: ErasureDeps, settled?: () => Promise<boolean>): void {
   app.post('/erase', async (req, reply) => {
     try {
-      return reply.send(await erase(deps, parseErasureRequest(req.body)));
+      const request = parseErasureRequest(req.body);
+      if (settled && !(await settled())) {
+        return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'accepted webhooks are not all in ClickHouse yet (see the journal backlog); erasing now would miss them' });
+      }
+      return reply.send(await erase(deps, request));
     } catch (err) {
       if (err instanceof ErasureRequestError) return reply.code(400).send({ error: 'validation_failed', message: err.message });
       throw err;

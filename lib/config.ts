@@ -67,12 +67,14 @@ const envSchema = z.object({
   CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]+$/, 'a plain identifier').optional(),
 
   BATCH_MAX_ROWS: intFromEnv(5000, 1),
-  // Embedded mode (npm start, import and replay on the store): how long an insert may keep retrying
-  // before the request is answered 503.
+  // Embedded mode (npm start, import and replay on the store): accepted rows wait in DATA_DIR/journal
+  // and go to ClickHouse at most once per interval while busy (each insert writes a part per table
+  // and view, whose fixed cost a fuller insert shares; an idle service inserts at once).
+  EMBEDDED_INSERT_INTERVAL_MS: intFromEnv(1000, 0),
+  // How long one insert may keep retrying before its rows wait for the next attempt.
   EMBEDDED_INSERT_DEADLINE_MS: intFromEnv(10_000, 100),
-  // Embedded mode: how long an insert may wait for the rest of a burst of requests (each insert writes
-  // a part per table, whose fixed cost a fuller batch shares); 0 sends at once.
-  EMBEDDED_INSERT_LINGER_MS: intFromEnv(20, 0),
+  // Accepted rows not yet in ClickHouse beyond which webhooks are answered 503 (ClickHouse is down or behind).
+  EMBEDDED_MAX_BACKLOG_ROWS: intFromEnv(100_000, 1),
 
   // The embedded store's SQL door (sqldoor/): ClickHouse's HTTP interface, read-only.
   CLICKHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -149,7 +151,7 @@ export type Config = Readonly<{
   clickhouse: Readonly<{ url: string | undefined; user: string | undefined; password: string | undefined; cluster?: string }>;
   /** Rows per insert, both modes (a processor chunk, an embedded group commit). */
   batch: Readonly<{ maxRows: number }>;
-  embedded: Readonly<{ insertDeadlineMs: number; insertLingerMs: number }>;
+  embedded: Readonly<{ insertIntervalMs: number; insertDeadlineMs: number; maxBacklogRows: number }>;
   retryAfterSeconds: number;
   /** Warnings about renamed variables still in use, for the log. */
   deprecations: readonly string[];
@@ -257,7 +259,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }),
     clickhouse: Object.freeze({ url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, cluster: env.CLICKHOUSE_CLUSTER }),
     batch: Object.freeze({ maxRows: env.BATCH_MAX_ROWS }),
-    embedded: Object.freeze({ insertDeadlineMs: env.EMBEDDED_INSERT_DEADLINE_MS, insertLingerMs: env.EMBEDDED_INSERT_LINGER_MS }),
+    embedded: Object.freeze({ insertIntervalMs: env.EMBEDDED_INSERT_INTERVAL_MS, insertDeadlineMs: env.EMBEDDED_INSERT_DEADLINE_MS, maxBacklogRows: env.EMBEDDED_MAX_BACKLOG_ROWS }),
     retryAfterSeconds: env.RETRY_AFTER_SECONDS,
     deprecations: Object.freeze(deprecations),
     sqlDoor: Object.freeze({

@@ -55,6 +55,13 @@ describe('groupCommit', () => {
     expect(sent).toEqual([['slow']]);
   });
 
+  it('sends an item submitted the moment an earlier send resolved its caller (a closed loop never stalls)', async () => {
+    const sent: number[][] = [];
+    const commit = groupCommit<number>({ send: async (items) => void sent.push(items), weightOf: () => 1, maxWeight: 10 });
+    for (let i = 0; i < 5; i++) await commit.submit(i);
+    expect(sent).toEqual([[0], [1], [2], [3], [4]]);
+  });
+
   it('flush waits for everything submitted so far', async () => {
     let done = 0;
     const commit = groupCommit<number>({ send: async (items) => { await new Promise((r) => setTimeout(r, 5)); done += items.length; }, weightOf: () => 1, maxWeight: 2 });

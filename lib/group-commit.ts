@@ -102,7 +102,14 @@ export function groupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
 
   function start(): void {
     scheduled = false;
-    running ??= drain().finally(() => (running = null));
+    running ??= drain().finally(() => {
+      running = null;
+      // A caller resumed by the last send may have submitted before this ran, and found it still running.
+      if (waiting.length && !scheduled) {
+        scheduled = true;
+        setImmediate(start);
+      }
+    });
   }
 
   return {

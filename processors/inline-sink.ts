@@ -1,11 +1,10 @@
 import type { ClickHouseClient } from '../lib/clickhouse.js';
 import type { Logger } from '../lib/logger.js';
-import { UnavailableError } from '../lib/errors.js';
 import { mergeRows, type AcceptedBatchItem, type AcceptedDelivery, type Sink } from '../pipeline/contract.js';
 import type { TableRows } from '../schemas/rows.js';
 import { decodeBody } from './decode.js';
 import { derive, deriveAccepted, type DeriveDeps } from './derive.js';
-import { InsertGaveUpError, type Batcher } from './writer.js';
+import type { Journal } from './journal.js';
 
 /** Ingest validated the body with the same schema; what it hands over needs no second parse. */
 function acceptedOf({ message, payload }: AcceptedBatchItem): AcceptedDelivery {
@@ -18,19 +17,12 @@ function acceptedOf({ message, payload }: AcceptedBatchItem): AcceptedDelivery {
 
 /**
  * Embedded mode: no broker. Ingest hands each message straight to the derivation a processor runs
- * after decoding, and its promise resolves only after the rows are committed in ClickHouse.
+ * after decoding, and its promise resolves once the rows are in the journal (processors/journal.ts),
+ * which inserts them into ClickHouse.
  */
-export function createInlineSink(deps: { batcher: Batcher; deriveDeps: DeriveDeps; client: ClickHouseClient; log: Logger; retryAfterSeconds: number }): Sink {
-  const { batcher, deriveDeps, log } = deps;
-
-  async function submit(rows: TableRows): Promise<void> {
-    try {
-      await batcher.submit(rows);
-    } catch (err) {
-      if (err instanceof InsertGaveUpError) throw new UnavailableError('ClickHouse unavailable', deps.retryAfterSeconds, { cause: err });
-      throw err;
-    }
-  }
+export function createInlineSink(deps: { journal: Journal; deriveDeps: DeriveDeps; client: ClickHouseClient; log: Logger }): Sink {
+  const { journal, deriveDeps, log } = deps;
+  const submit = (rows: TableRows): Promise<void> => journal.append(rows);
 
   return {
     accept: (_topic, messages) => submit(messages.reduce<TableRows>((rows, m) => mergeRows(rows, deriveAccepted(acceptedOf(m), deriveDeps)), {})),

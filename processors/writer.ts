@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DATABASE, insertRows, isRetryable, type ClickHouseClient } from '../lib/clickhouse.js';
 import type { Logger } from '../lib/logger.js';
 import { rowSchemas, type TableName, type TableRows } from '../schemas/rows.js';
-import { groupCommit } from '../lib/group-commit.js';
-import { countRows, mergeRows } from '../pipeline/contract.js';
+import { countRows } from '../pipeline/contract.js';
 
 export interface WriteOptions {
   /** Keep retrying while this says so (a consumer still owning its partitions). */
@@ -65,18 +64,3 @@ export function createRowWriter(client: ClickHouseClient, log: Logger, onInserte
     },
   };
 }
-
-/**
- * Group commit for the embedded mode and imports: callers wait until their rows are in ClickHouse;
- * rows that arrive while an insert is in flight go out together in the next (closed at maxRows).
- */
-export function createBatcher(writer: RowWriter, options: { maxRows: number; deadlineMs: number; lingerMs?: number }) {
-  const commit = groupCommit<TableRows>({
-    lingerMs: options.lingerMs,
-    send: (groups) => writer.write(groups.length === 1 ? groups[0]! : groups.reduce(mergeRows, {}), { deadlineMs: options.deadlineMs }),
-    weightOf: countRows,
-    maxWeight: options.maxRows,
-  });
-  return { submit: commit.submit, flush: commit.flush };
-}
-export type Batcher = ReturnType<typeof createBatcher>;

@@ -16,7 +16,7 @@ export interface Door {
  * Serves the embedded store's SQL door for the process that owns DATA_DIR. `config` carries the
  * local secrets (withLocalSecrets). stop() cancels running queries first, so shutdown never waits on one.
  */
-export async function startDoor(deps: { config: Config; client: ClickHouseClient; log: Logger; host?: string; port?: number; announce?: boolean }): Promise<Door> {
+export async function startDoor(deps: { config: Config; client: ClickHouseClient; log: Logger; host?: string; port?: number; announce?: boolean; settled?: () => Promise<void> }): Promise<Door> {
   const { config, log } = deps;
   const engine = await openDoorEngine(config.dataDir);
   const accessLog = createAccessLog(deps.client, log.child({ component: 'sqldoor' }));
@@ -28,6 +28,7 @@ export async function startDoor(deps: { config: Config; client: ClickHouseClient
     maxConcurrentQueries: config.sqlDoor.maxConcurrentQueries,
     log,
     record: accessLog.record,
+    settled: deps.settled,
   });
   const url = await app.listen({ host: deps.host ?? config.sqlDoor.host, port: deps.port ?? config.sqlDoor.port });
   const announce = deps.announce ?? true;

@@ -25,6 +25,8 @@ export interface DoorDeps {
   maxConcurrentQueries: number;
   log: Logger;
   record: (entry: AccessLogEntry) => void;
+  /** Resolves once every write the store's owner acknowledged is queryable (the embedded journal). */
+  settled?: () => Promise<void>;
 }
 
 /** URL parameters of the interface itself, not settings. */
@@ -225,6 +227,7 @@ export async function buildDoorApp(deps: DoorDeps): Promise<FastifyInstance> {
       counted = true;
       const params = Object.fromEntries([...url].filter(([k]) => k.startsWith('param_')).map(([k, v]) => [k.slice(6), v]));
       for (const name of Object.keys(params)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new DoorError(36, 'BAD_ARGUMENTS', `Bad query parameter name: ${name}`);
+      await deps.settled?.();
       prepared = await deps.engine.prepare({
         id: queryId,
         role,

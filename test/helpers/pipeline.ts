@@ -58,7 +58,10 @@ export async function startPipeline(
     integration,
     services: running,
     env,
-    query: (sql, params = {}) => queryRows(running.clickhouse!, sql, params),
+    query: async (sql, params = {}) => {
+      await running.settled?.();
+      return queryRows(running.clickhouse!, sql, params);
+    },
     stop: () => running.stop(),
   };
 }
