@@ -67,6 +67,7 @@ export function compose(config: Config, log: Logger, metrics: Metrics = createMe
         insertDeadlineMs: config.embedded.insertDeadlineMs,
         retryAfterSeconds: config.retryAfterSeconds,
       });
+      metrics.watchJournal(journal.backlog);
       const sink = createInlineSink({ journal, deriveDeps: parts.deriveDeps(), client: parts.store(), log });
       return { sink, journal };
     },

@@ -32,6 +32,8 @@ describe('embedded service killed with acknowledged rows still in its journal', 
     expect(answers.map((a) => a.status)).toEqual(Array(WEBHOOKS).fill(200));
     const pending = segments(dataDir);
     expect(pending.length).toBeGreaterThan(0);
+    // Webhook bodies: readable by the service's user alone, like the secrets beside them.
+    for (const path of [join(dataDir, 'journal'), ...pending.map((n) => join(dataDir, 'journal', n))]) expect(statSync(path).mode & 0o077, path).toBe(0);
     const kept = join(tmpdir(), `kept-${Date.now()}.jsonl`);
     copyFileSync(join(dataDir, 'journal', pending.at(-1)!), kept);
     expect((await first.kill('SIGKILL')).signal).toBe('SIGKILL');
@@ -61,8 +63,11 @@ describe('embedded service killed with acknowledged rows still in its journal', 
     try {
       for (let i = 0; i < 20; i++) expect((await signedPost(service.httpUrl, '/webhooks/veriff/decision', makeDecision('decision-approved-ine-match'), integration)).status).toBe(200);
       expect(segments(dataDir).length).toBeGreaterThan(0);
+      const backlog = async () => Number(/^ine_audit_journal_backlog_rows (\d+)$/m.exec(await (await fetch(`${service.adminUrl}/metrics`)).text())?.[1]);
+      expect(await backlog()).toBeGreaterThan(0);
       expect((await counts(service))[0]).toMatchObject({ decisions: 20, deliveries: 20 });
       expect(segments(dataDir)).toEqual([]);
+      expect(await backlog()).toBe(0);
     } finally {
       await service.kill('SIGTERM');
     }

@@ -36,6 +36,8 @@ export function hostileCorpus(o: { dataDir: string; port: number; outfile: strin
     `SELECT file('${o.dataDir}/admin-token')`,
     `SELECT file('${o.dataDir}/analyst-password')`,
     `SELECT * FROM file('${o.dataDir}/ledger-signing-key.pem', 'LineAsString')`,
+    // The embedded journal: webhook bodies on their way to ClickHouse.
+    `SELECT * FROM file('${o.dataDir}/journal/*.jsonl', 'LineAsString')`,
     "SELECT file('/etc/hostname')",
     `SELECT * FROM fileCluster('default', '${o.dataDir}/*', 'LineAsString')`,
     `SELECT * FROM filesystem('${o.dataDir}')`,
