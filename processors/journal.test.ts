@@ -68,6 +68,22 @@ describe('journal (embedded mode between ingest and ClickHouse)', () => {
     inserts[1]!.finish();
   });
 
+  it('inserts a segment that reached maxRows without waiting for the interval', async () => {
+    const { writer, inserts } = controlledWriter();
+    const { j } = await journal(writer, { intervalMs: 60_000, maxRows: 2 });
+    await j.append(rowsFor('a'));
+    await until(() => inserts.length === 1);
+    await j.append(rowsFor('b'));
+    await j.append(rowsFor('c'));
+    await j.append(rowsFor('d'));
+    inserts[0]!.finish();
+    await until(() => inserts.length === 2);
+    expect(inserts[1]!.ids).toEqual(['b', 'c']);
+    inserts[1]!.finish();
+    expect(await state(until(() => inserts.length === 3, 300))).toBe('pending');
+    expect(j.backlog()).toBe(1);
+  });
+
   it('flush() resolves once what was acknowledged before it is in ClickHouse, without waiting for the interval', async () => {
     const { writer, inserts } = controlledWriter();
     const { j } = await journal(writer, { intervalMs: 60_000 });

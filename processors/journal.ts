@@ -128,13 +128,18 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
         segment.bytes += Buffer.byteLength(text);
         for (const item of items) mergeRows(segment.rows, item.rows);
         segment.count += items.reduce((n, i) => n + countRows(i.rows), 0);
-        if (segment.count >= options.maxRows) {
-          sealed.push(segment);
-          active = await newSegment();
-        }
+        // Acknowledged from here on: a segment that cannot be rotated just grows until the next rotation.
+        if (segment.count >= options.maxRows) await rotate().catch((err) => log.error({ err }, 'journal: could not start a new segment'));
         schedule();
       }),
   });
+
+  /** Seals the active segment; the next one is open before it takes over. Holds the turn of its caller. */
+  async function rotate(): Promise<void> {
+    const next = await newSegment();
+    sealed.push(active);
+    active = next;
+  }
 
   const backlog = () => sealed.reduce((n, s) => n + s.count, 0) + active.count;
 
@@ -161,9 +166,7 @@ export async function openJournal(options: JournalOptions): Promise<Journal> {
     try {
       if (!sealed.length) {
         await exclusive(async () => {
-          if (!active.count) return;
-          sealed.push(active);
-          active = await newSegment();
+          if (active.count) await rotate();
         });
       }
       const segment = sealed[0];
