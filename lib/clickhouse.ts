@@ -9,9 +9,19 @@ export type { ClickHouseClient };
 
 export const DATABASE = 'ine_audit';
 
+/**
+ * A query's memory must not depend on what ran before it. With hash-table statistics on, the engine
+ * preallocates each aggregating thread's table for the largest size a query of that shape ever reached:
+ * after the door's one-thread analyst ran a year's period-summary (8.8 M sessions in one table), the
+ * same query on two threads preallocated two of those and failed its 1 GB limit every time, where it
+ * otherwise needs under 520 MB. The door's sessions and every store client run without them.
+ */
+export const predictableMemory = { collect_hash_table_stats_during_aggregation: 0 } as const;
+
 const settings = {
   date_time_input_format: 'best_effort',
   output_format_json_quote_64bit_integers: 0,
+  ...predictableMemory,
 } as const;
 
 /** Rows carry times as lib/time.ts writes them ('YYYY-MM-DD hh:mm:ss.mmm'), which the basic parser reads for less than best_effort. */

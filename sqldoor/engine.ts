@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Session } from 'chdb';
+import { predictableMemory } from '../lib/clickhouse.js';
 import type { Limits, Role } from '../schemas/access.js';
 import { DoorError, fromEngine } from './errors.js';
 import { checkAst, checkQueryTree, type Catalog, type FunctionInfo } from './policy.js';
@@ -44,6 +45,8 @@ export const sqlString = (text: string) => `'${text.replace(/\\/g, '\\\\').repla
 const identifier = (name: string) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 
 const logComment = (id: string) => `sqldoor:${id}`;
+/** What every door session runs with, whatever the client asks (lib/clickhouse.ts says why). */
+const fixedSettings = Object.fromEntries(Object.entries(predictableMemory).map(([k, v]) => [k, String(v)]));
 const streamable = (format: string) => /^(TabSeparated|TSV|CSV|Native|RowBinary|NDJSON|JSONLines|Raw)|EachRow/.test(format) && !/WithNames/.test(format);
 
 export interface DoorEngine {
@@ -104,7 +107,7 @@ export async function openDoorEngine(dataDir: string): Promise<DoorEngine> {
       if (open.delete(query.id)) session.close();
     };
     try {
-      const settings = { ...Object.fromEntries(Object.entries(query.limits).map(([k, v]) => [k, String(v)])), ...query.settings, log_comment: logComment(query.id) };
+      const settings = { ...Object.fromEntries(Object.entries(query.limits).map(([k, v]) => [k, String(v)])), ...query.settings, ...fixedSettings, log_comment: logComment(query.id) };
       const assignments = [
         ...Object.entries(settings).map(([k, v]) => `${k} = ${sqlString(v)}`),
         ...Object.entries(query.params).map(([k, v]) => `param_${k} = ${sqlString(v)}`),

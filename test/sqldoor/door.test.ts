@@ -260,6 +260,16 @@ describe.runIf(embedded)('SQL door', () => {
     expect((await post('SELECT 1', 'analyst', { max_execution_time: '61' })).status).toBe(403);
   });
 
+  it('runs every role and the store itself without hash-table statistics, so no query preallocates for an earlier one', async () => {
+    const sql = "SELECT value FROM system.settings WHERE name = 'collect_hash_table_stats_during_aggregation'";
+    for (const role of ['analyst', 'grafana', 'operator']) {
+      const res = await post(sql, role);
+      expect(res.status, role).toBe(200);
+      expect((await res.text()).trim(), role).toBe('0');
+    }
+    expect(await queryRows(direct.client, sql)).toEqual([{ value: '0' }]);
+  });
+
   it('runs at most SQL_MAX_CONCURRENT_QUERIES at once, and failed queries never hold a slot', async () => {
     for (let i = 0; i < 5; i++) expect((await post("SELECT throwIf(1, 'boom')")).status).toBe(500);
     const slow = () => post('SELECT count() FROM numbers(1e14) WHERE rand() % 7 = 0', 'analyst', { max_execution_time: '2' });
